@@ -1,0 +1,102 @@
+"""The one exception hierarchy of modelfleet.
+
+Every error a user can see is a :class:`ModelfleetError`. Library exceptions are translated at the
+boundary (``raise StoreError(...) from exc``) so callers catch one family. Each class carries a
+short ``headline`` for the CLI and the HTTP status a server answers with::
+
+    ModelfleetError
+    ├── ConfigError              settings or fleet.yaml are invalid            (422)
+    ├── DataError                data cannot be used                           (422)
+    │   ├── SourceError          a source cannot be read or mapped
+    │   └── DataValidationError  a tenant's data fails its checks
+    ├── NotFoundError            a run, tenant or artifact does not exist      (404)
+    ├── StoreError               the metadata store failed                     (503)
+    ├── ArtifactError            the artifact store failed                     (503)
+    │   └── ArtifactIntegrityError  bytes on disk do not match their checksum  (500)
+    ├── TrainingError            a model family could not fit or predict       (422)
+    └── ExecutorError            the worker pool failed                        (503)
+"""
+
+from __future__ import annotations
+
+
+class ModelfleetError(Exception):
+    """Base class: a message a user can act on, a CLI headline and an HTTP status."""
+
+    headline = "modelfleet error"
+    http_status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(ModelfleetError):
+    """Settings or a fleet spec are invalid; the message names the file and field."""
+
+    headline = "invalid configuration"
+    http_status = 422
+
+
+class DataError(ModelfleetError):
+    """Data cannot be used as given."""
+
+    headline = "data error"
+    http_status = 422
+
+
+class SourceError(DataError):
+    """A data source cannot be read, parsed or mapped onto the fleet's schema."""
+
+    headline = "cannot read source"
+
+
+class DataValidationError(DataError):
+    """A tenant's data fails one or more error-level checks."""
+
+    headline = "data validation failed"
+
+
+class NotFoundError(ModelfleetError):
+    """A run, tenant, model or artifact that was asked for does not exist."""
+
+    headline = "not found"
+    http_status = 404
+
+
+class StoreError(ModelfleetError):
+    """The metadata store could not be reached, migrated or written."""
+
+    headline = "metadata store error"
+    http_status = 503
+
+
+class ArtifactError(ModelfleetError):
+    """The artifact store could not read or write bytes."""
+
+    headline = "artifact store error"
+    http_status = 503
+
+
+class ArtifactIntegrityError(ArtifactError):
+    """Stored bytes no longer match their content address: the file was changed or damaged."""
+
+    headline = "artifact checksum mismatch"
+    http_status = 500
+
+
+class TrainingError(ModelfleetError):
+    """A model family failed to fit, predict, save or load."""
+
+    headline = "training failed"
+    http_status = 422
+
+
+class ExecutorError(ModelfleetError):
+    """The executor (process pool, cluster) failed independently of any tenant."""
+
+    headline = "executor error"
+    http_status = 503
