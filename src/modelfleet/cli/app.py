@@ -1,0 +1,73 @@
+"""The ``modelfleet`` command: a Typer app whose command modules import heavy libraries lazily.
+
+``modelfleet --help`` must answer fast, so this module and the command modules import only Typer
+and the standard library at the top; pandas, LightGBM, DuckDB and SQLAlchemy load inside the
+commands that need them.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from modelfleet import __version__
+from modelfleet.cli import demo, runs, train
+from modelfleet.cli.context import CliState, fail
+
+app = typer.Typer(
+    name="modelfleet",
+    help="Train, track and ship one model per tenant from one fleet.yaml.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+app.add_typer(runs.app, name="runs", help="List, show and compare tenant runs.")
+train.register(app)
+demo.register(app)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"modelfleet {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where modelfleet keeps its files [env: MODELFLEET_HOME, default ./.modelfleet]."
+        ),
+    ] = None,
+    store_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Metadata store URL (sqlite:///..., postgresql://...) [env: MODELFLEET_STORE_URL]."
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Train, track and ship one model per tenant from one fleet.yaml."""
+    ctx.obj = CliState(home=home, store_url=store_url)
+
+
+def main() -> None:
+    """Console-script entry point: run the app and turn modelfleet errors into clean messages."""
+    from modelfleet.errors import ModelfleetError
+
+    try:
+        app()
+    except ModelfleetError as exc:
+        fail(exc)
+    except KeyboardInterrupt:
+        typer.echo(
+            "interrupted: finished tenants are saved; run the same command to resume", err=True
+        )
+        sys.exit(130)

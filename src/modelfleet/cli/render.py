@@ -1,0 +1,291 @@
+"""Rich tables, progress and JSON shapes for the CLI (people get tables, scripts get JSON)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from modelfleet.cli.context import print_json_lines
+
+if TYPE_CHECKING:
+    from modelfleet.data.canonical import FleetData
+    from modelfleet.pipeline.runner import FleetRunSummary
+    from modelfleet.tracking.records import TenantRunRecord
+
+console = Console(highlight=False)
+STATUS_STYLE = {"succeeded": "green", "rejected": "yellow", "failed": "red"}
+
+
+def _fmt(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:.4g}"
+
+
+class RichListener:
+    """A progress bar with done/rejected/failed counts and an ETA."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn(
+                "[green]{task.fields[ok]} ok[/] [yellow]{task.fields[rejected]} rejected[/] "
+                "[red]{task.fields[failed]} failed[/]"
+            ),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
+        self.task_id = self.progress.add_task("preparing", total=None, ok=0, rejected=0, failed=0)
+        self.counts = {"succeeded": 0, "rejected": 0, "failed": 0}
+
+    def __enter__(self) -> RichListener:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def stage(self, message: str) -> None:
+        """Show the current coarse step."""
+        self.progress.update(self.task_id, description=message)
+
+    def started(self, total: int, skipped: int) -> None:
+        """Size the bar; say how many tenants were skipped as already done."""
+        if skipped:
+            console.print(
+                f"skipping {skipped} tenant(s) already trained with this config and data "
+                "(use --force to retrain)"
+            )
+        self.progress.update(self.task_id, total=total)
+
+    def tenant_finished(self, record: TenantRunRecord) -> None:
+        """Advance the bar and the status counters."""
+        self.counts[record.status] = self.counts.get(record.status, 0) + 1
+        self.progress.update(
+            self.task_id,
+            advance=1,
+            ok=self.counts["succeeded"],
+            rejected=self.counts["rejected"],
+            failed=self.counts["failed"],
+        )
+
+
+def print_summary(summary: FleetRunSummary, *, max_rows: int = 40) -> None:
+    """The end-of-run table: one row per tenant with its metric against the baseline."""
+    records = sorted(
+        summary.records, key=lambda r: ({"failed": 0, "rejected": 1}.get(r.status, 2), r.tenant)
+    )
+    metric = next(
+        (str(r.params.get("gates.metric")) for r in records if "gates.metric" in r.params), None
+    )
+    table = Table(
+        title=f"fleet {summary.fleet} · {summary.environment} · run {summary.fleet_run_id[:8]}"
+    )
+    table.add_column("tenant")
+    table.add_column("status")
+    table.add_column(f"{metric or 'metric'}", justify="right")
+    table.add_column("baseline", justify="right")
+    table.add_column("note", overflow="fold")
+    for record in records[:max_rows]:
+        value = record.metrics.get(metric) if metric else None
+        base = record.baseline_metrics.get(metric) if metric else None
+        style = STATUS_STYLE.get(record.status, "")
+        table.add_row(
+            record.tenant,
+            f"[{style}]{record.status}[/]",
+            _fmt(value),
+            _fmt(base),
+            record.reason or "",
+        )
+    if len(records) > max_rows:
+        table.caption = (
+            f"{len(records) - max_rows} more: modelfleet runs list --fleet {summary.fleet}"
+        )
+    console.print(table)
+    for finding in summary.findings:
+        console.print(f"[yellow]{finding.severity}[/] {finding.message}")
+    console.print(
+        f"[bold]{summary.status}[/]: [green]{summary.count('succeeded')} succeeded[/], "
+        f"[yellow]{summary.count('rejected')} rejected[/], "
+        f"[red]{summary.count('failed')} failed[/], "
+        f"{len(summary.skipped)} skipped in {summary.duration_seconds:.1f}s"
+    )
+
+
+def print_findings(data: FleetData) -> None:
+    """Validation findings as a table, then the tenants that cannot train."""
+    table = Table(title=f"{len(data.tenants)} tenant(s) ready, {len(data.failed)} failing")
+    for column in ("tenant", "severity", "check", "column", "count", "message"):
+        table.add_column(column, overflow="fold")
+    for f in data.findings:
+        style = "red" if f.severity == "error" else "yellow"
+        table.add_row(
+            f.tenant or "(fleet)",
+            f"[{style}]{f.severity}[/]",
+            f.check,
+            f.column or "",
+            str(f.count),
+            f.message,
+        )
+    console.print(table)
+
+
+def run_to_json(record: TenantRunRecord, *, full: bool = False) -> dict[str, Any]:
+    """The JSON shape of a run for scripts; ``full`` adds params, lineage and artifacts."""
+    obj: dict[str, Any] = {
+        "run_id": record.run_id,
+        "fleet_run_id": record.fleet_run_id,
+        "fleet": record.fleet,
+        "tenant": record.tenant,
+        "environment": record.environment,
+        "status": record.status,
+        "model_family": record.model_family,
+        "metrics": dict(record.metrics),
+        "baseline_metrics": dict(record.baseline_metrics),
+        "reason": record.reason,
+        "started_at": record.started_at.isoformat(),
+        "finished_at": record.finished_at.isoformat(),
+        "duration_seconds": record.duration_seconds,
+        "data_fingerprint": record.data_fingerprint,
+        "config_hash": record.config_hash,
+        "code_version": record.code_version,
+    }
+    if full:
+        obj["params"] = dict(record.params)
+        obj["timings"] = dict(record.timings)
+        obj["lineage"] = dict(record.lineage)
+        obj["artifacts"] = [
+            {
+                "name": a.name,
+                "kind": a.kind,
+                "digest": a.digest,
+                "uri": a.uri,
+                "size_bytes": a.size_bytes,
+            }
+            for a in record.artifacts
+        ]
+        obj["findings"] = [
+            {
+                "check": f.check,
+                "severity": f.severity,
+                "column": f.column,
+                "count": f.count,
+                "message": f.message,
+                "examples": list(f.examples),
+            }
+            for f in record.findings
+        ]
+        obj["trials"] = [
+            {"number": t.number, "value": t.value, "state": t.state, "params": dict(t.params)}
+            for t in record.trials
+        ]
+    return obj
+
+
+def print_runs_table(records: Sequence[TenantRunRecord]) -> None:
+    """Runs as a table: id, fleet, tenant, env, status, gate metric vs baseline, when."""
+    table = Table(title=f"{len(records)} run(s), newest first")
+    for column in (
+        "run",
+        "fleet",
+        "tenant",
+        "env",
+        "status",
+        "metric",
+        "value",
+        "baseline",
+        "finished",
+    ):
+        table.add_column(column, justify="right" if column in ("value", "baseline") else "left")
+    for r in records:
+        metric = str(r.params.get("gates.metric", "")) or next(iter(r.metrics), "")
+        style = STATUS_STYLE.get(r.status, "")
+        table.add_row(
+            r.run_id[:12],
+            r.fleet,
+            r.tenant,
+            r.environment,
+            f"[{style}]{r.status}[/]",
+            metric,
+            _fmt(r.metrics.get(metric)),
+            _fmt(r.baseline_metrics.get(metric)),
+            r.finished_at.strftime("%Y-%m-%d %H:%M:%S"),
+        )
+    console.print(table)
+
+
+def print_run(record: TenantRunRecord) -> None:
+    """One run in detail."""
+    style = STATUS_STYLE.get(record.status, "")
+    console.print(
+        f"[bold]run {record.run_id}[/]  {record.fleet}/{record.tenant} · "
+        f"{record.environment} · [{style}]{record.status}[/]"
+    )
+    if record.reason:
+        console.print(f"  reason: {record.reason}", markup=False)
+    metrics = Table(title="holdout metrics")
+    metrics.add_column("metric")
+    metrics.add_column("candidate", justify="right")
+    metrics.add_column("baseline", justify="right")
+    for key in sorted(set(record.metrics) | set(record.baseline_metrics)):
+        metrics.add_row(key, _fmt(record.metrics.get(key)), _fmt(record.baseline_metrics.get(key)))
+    console.print(metrics)
+    details = Table(title="params, lineage, artifacts", show_header=False)
+    details.add_column("key")
+    details.add_column("value", overflow="fold")
+    for key, value in sorted(record.params.items()):
+        details.add_row(key, str(value))
+    for key, value in sorted(record.timings.items()):
+        details.add_row(f"time.{key}", f"{value:.3f}s")
+    details.add_row("data_fingerprint", record.data_fingerprint or "-")
+    details.add_row("config_hash", record.config_hash)
+    details.add_row("code_version", record.code_version or "-")
+    for key, value in sorted(record.lineage.items()):
+        details.add_row(key, value)
+    for artifact in record.artifacts:
+        details.add_row(f"artifact.{artifact.name}", f"{artifact.uri} ({artifact.size_bytes} B)")
+    console.print(details)
+    for f in record.findings:
+        console.print(f"  [yellow]{f.severity}[/] {f.check}: {f.message}")
+
+
+def print_comparison(records: Sequence[TenantRunRecord], *, as_json: bool) -> None:
+    """Metrics, baseline metrics and params of several runs side by side."""
+    rows: list[tuple[str, list[str]]] = []
+    keys = sorted({k for r in records for k in r.metrics})
+    rows += [(f"metric.{k}", [_fmt(r.metrics.get(k)) for r in records]) for k in keys]
+    keys = sorted({k for r in records for k in r.baseline_metrics})
+    rows += [(f"baseline.{k}", [_fmt(r.baseline_metrics.get(k)) for r in records]) for k in keys]
+    keys = sorted({k for r in records for k in r.params})
+    rows += [(f"param.{k}", [str(r.params.get(k, "-")) for r in records]) for k in keys]
+    if as_json:
+        print_json_lines(
+            {"key": key, "values": dict(zip([r.run_id for r in records], values, strict=True))}
+            for key, values in rows
+        )
+        return
+    table = Table(title="run comparison")
+    table.add_column("")
+    for r in records:
+        table.add_column(f"{r.run_id[:8]}\n{r.tenant}", justify="right")
+    for key, values in rows:
+        differs = len(set(values)) > 1
+        table.add_row(f"[bold]{key}[/]" if differs else key, *values)
+    console.print(table)

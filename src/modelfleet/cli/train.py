@@ -1,0 +1,65 @@
+"""``modelfleet validate`` and ``modelfleet train``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from modelfleet.cli.context import state
+
+SpecArg = Annotated[Path, typer.Argument(help="Path to the fleet.yaml.", show_default=False)]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the training commands to the root app."""
+    app.command("validate")(validate)
+    app.command("train")(train)
+
+
+def validate(
+    ctx: typer.Context,
+    spec: SpecArg,
+    env: Annotated[
+        str | None, typer.Option("--env", help="Apply this environment's overlay.")
+    ] = None,
+    data: Annotated[
+        bool, typer.Option("--data", help="Also read and check every tenant's data.")
+    ] = False,
+) -> None:
+    """Check a fleet spec (and with --data its data) without training."""
+    from modelfleet.cli.render import print_findings
+
+    client = state(ctx).client()
+    report = client.validate(spec, env, data=data)
+    typer.echo(f"{spec}: valid fleet spec '{report.spec.name}' ({report.spec.task})")
+    if report.data is not None:
+        print_findings(report.data)
+        if report.data.failed:
+            raise typer.Exit(1)
+
+
+def train(
+    ctx: typer.Context,
+    spec: SpecArg,
+    env: Annotated[str, typer.Option("--env", help="Environment to train for.")] = "dev",
+    force: Annotated[
+        bool, typer.Option("--force", help="Retrain tenants that are already done.")
+    ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=0, help="Worker processes (default: one per core; 0 runs in this process)."
+        ),
+    ] = None,
+) -> None:
+    """Train every selected tenant of a fleet; re-running skips tenants already done."""
+    from modelfleet.cli.render import RichListener, print_summary
+
+    client = state(ctx).client(workers=workers)
+    with RichListener() as listener:
+        summary = client.train(spec, env, force=force, listener=listener)
+    print_summary(summary)
+    if summary.status == "failed":
+        raise typer.Exit(1)

@@ -1,0 +1,113 @@
+"""Executors run tenant tasks somewhere and hand back outcomes as they complete.
+
+The protocol is deliberately small (one method) so a cluster backend (Ray) can slot in later.
+:class:`LocalProcessExecutor` is the default: a process pool, because a tenant's training is
+CPU-bound and a crash in native code (LightGBM) must not take the runner down with it.
+:class:`InlineExecutor` runs in the calling process: for tests, debugging and ``--workers 0``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from itertools import islice
+from typing import Generic, Protocol, TypeVar
+
+from modelfleet.errors import ExecutorError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Workers import these once when the fork server starts instead of once per worker.
+_PRELOAD = ["modelfleet.pipeline.tenant"]
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T, R]):
+    """What became of one item: its result, or why there is none."""
+
+    item: T
+    result: R | None
+    error: str | None = None
+
+
+class Executor(Protocol):
+    """Runs ``fn`` over items, yielding outcomes in completion order."""
+
+    def run(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[Outcome[T, R]]:
+        """Run ``fn`` on every item; an item whose worker dies yields an outcome with an error."""
+        ...
+
+
+class InlineExecutor:
+    """Runs items one after another in this process (the tiny in-memory executor)."""
+
+    def run(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[Outcome[T, R]]:
+        """Run ``fn`` on every item in order; exceptions become error outcomes."""
+        for item in items:
+            try:
+                yield Outcome(item, fn(item))
+            except Exception as exc:  # isolation: one item's failure never stops the others
+                yield Outcome(item, None, f"{type(exc).__name__}: {exc}")
+
+
+class LocalProcessExecutor:
+    """A pool of worker processes; a dead worker fails only the items it was running."""
+
+    def __init__(self, workers: int, *, max_in_flight: int | None = None) -> None:
+        if workers < 1:
+            raise ExecutorError(f"workers must be at least 1, got {workers}")
+        self.workers = workers
+        # A bounded window keeps memory flat for 10,000 tenants and limits what a broken pool
+        # takes with it to the items in flight.
+        self.max_in_flight = max_in_flight or workers * 4
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("forkserver")
+        # forkserver, not fork: the parent has DuckDB and OpenMP threads running, and forking a
+        # threaded process can deadlock the child.
+        context.set_forkserver_preload(_PRELOAD)
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+
+    def run(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[Outcome[T, R]]:
+        """Run ``fn`` on every item across the pool, yielding as each finishes."""
+        pending = iter(items)
+        pool = self._new_pool()
+        in_flight: dict[Future[R], T] = {}
+        try:
+            while True:
+                for item in islice(pending, self.max_in_flight - len(in_flight)):
+                    in_flight[pool.submit(fn, item)] = item
+                if not in_flight:
+                    return
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                broken = False
+                for future in done:
+                    item = in_flight.pop(future)
+                    try:
+                        yield Outcome(item, future.result())
+                    except BrokenProcessPool:
+                        broken = True
+                        yield Outcome(item, None, "worker process died (killed or out of memory)")
+                    except Exception as exc:
+                        yield Outcome(item, None, f"{type(exc).__name__}: {exc}")
+                if broken:
+                    # Every future still in flight belongs to the dead pool: fail them, then
+                    # carry on with a fresh pool so the rest of the fleet still trains.
+                    for item in in_flight.values():
+                        yield Outcome(item, None, "worker process died (killed or out of memory)")
+                    in_flight.clear()
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    pool = self._new_pool()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def make_executor(workers: int) -> Executor:
+    """The default executor for a worker count: 0 runs inline, N uses N processes."""
+    if workers == 0:
+        return InlineExecutor()
+    return LocalProcessExecutor(workers)

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from modelfleet.config.settings import Settings
+from modelfleet.errors import ConfigError
+
+
+def test_defaults_live_under_home_in_cwd(tmp_path: Path) -> None:
+    settings = Settings.from_env({}, cwd=tmp_path)
+    assert settings.home == tmp_path / ".modelfleet"
+    assert settings.store_url == f"sqlite:///{tmp_path / '.modelfleet' / 'modelfleet.db'}"
+    assert settings.artifacts_url == str(tmp_path / ".modelfleet" / "artifacts")
+    assert settings.workers >= 1
+
+
+def test_urls_from_environment_win(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "MODELFLEET_STORE_URL": "postgresql://db/x",
+            "MODELFLEET_ARTIFACTS_URL": "s3://b/p",
+            "MODELFLEET_WORKERS": "3",
+        },
+        cwd=tmp_path,
+    )
+    assert (settings.store_url, settings.artifacts_url, settings.workers) == (
+        "postgresql://db/x",
+        "s3://b/p",
+        3,
+    )
+
+
+@pytest.mark.parametrize("value", ["many", "-1", "0", "2.5"])
+def test_bad_worker_count_names_the_variable(value: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="MODELFLEET_WORKERS"):
+        Settings.from_env({"MODELFLEET_WORKERS": value}, cwd=tmp_path)
+
+
+def test_overrides_replace_only_given_fields(tmp_path: Path) -> None:
+    base = Settings.for_home(tmp_path)
+    changed = base.with_overrides(workers=5)
+    assert changed.workers == 5
+    assert changed.store_url == base.store_url
