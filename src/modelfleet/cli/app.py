@@ -13,9 +13,9 @@ from typing import Annotated
 
 import typer
 
-from modelfleet import __version__
 from modelfleet.cli import demo, runs, train
 from modelfleet.cli.context import CliState, fail
+from modelfleet.version import __version__
 
 app = typer.Typer(
     name="modelfleet",
@@ -41,13 +41,13 @@ def root(
     home: Annotated[
         Path | None,
         typer.Option(
-            help="Where modelfleet keeps its files [env: MODELFLEET_HOME, default ./.modelfleet]."
+            help="Where modelfleet keeps its files (env MODELFLEET_HOME; default ./.modelfleet)."
         ),
     ] = None,
     store_url: Annotated[
         str | None,
         typer.Option(
-            help="Metadata store URL (sqlite:///..., postgresql://...) [env: MODELFLEET_STORE_URL]."
+            help="Metadata store URL (sqlite:///..., postgresql://...) (env MODELFLEET_STORE_URL)."
         ),
     ] = None,
     version: Annotated[

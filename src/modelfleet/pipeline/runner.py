@@ -22,7 +22,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-import modelfleet
 from modelfleet.config.settings import Settings
 from modelfleet.config.spec import FleetSpec
 from modelfleet.data.canonical import TENANT_COLUMN, Finding, FleetData
@@ -33,6 +32,7 @@ from modelfleet.tracking.lineage import code_version, package_versions
 from modelfleet.tracking.records import FindingRecord, TenantRunRecord, new_run_id
 from modelfleet.tracking.tracker import Tracker
 from modelfleet.training.features import FeatureSet, build_forecast_features
+from modelfleet.version import __version__
 
 _FLUSH_EVERY = 64
 _FLUSH_SECONDS = 1.0
@@ -90,7 +90,7 @@ def task_key(spec: FleetSpec, tenant: str, config_hash: str, fingerprint: str | 
         "tenant": tenant,
         "config": config_hash,
         "data": fingerprint,
-        "modelfleet": modelfleet.__version__,
+        "modelfleet": __version__,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 

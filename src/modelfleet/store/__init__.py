@@ -1,1 +1,41 @@
-"""store."""
+"""The metadata store: SQL tables, migrations and queries for runs, fleet runs and tenants.
+
+Open one by URL with :func:`open_store`: ``sqlite:///path.db`` (embedded default),
+``sqlite://`` (in memory, for tests) or ``postgresql://...`` (teams). This package is the
+only place in modelfleet that writes SQL; from modelfleet it imports only ``modelfleet.errors``.
+"""
+
+from __future__ import annotations
+
+from modelfleet.store.metadata_store import MetadataStore, open_store
+from modelfleet.store.rows import (
+    ArtifactRow,
+    FindingRow,
+    FleetRunRow,
+    LineageRow,
+    MetricRow,
+    ParamRow,
+    RunBundle,
+    RunQuery,
+    RunRow,
+    TenantRow,
+    TrialRow,
+)
+from modelfleet.store.urls import SUPPORTED_FORMS
+
+__all__ = [
+    "SUPPORTED_FORMS",
+    "ArtifactRow",
+    "FindingRow",
+    "FleetRunRow",
+    "LineageRow",
+    "MetadataStore",
+    "MetricRow",
+    "ParamRow",
+    "RunBundle",
+    "RunQuery",
+    "RunRow",
+    "TenantRow",
+    "TrialRow",
+    "open_store",
+]

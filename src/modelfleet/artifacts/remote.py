@@ -1,0 +1,112 @@
+"""Artifact store on any fsspec filesystem (s3://, gcs://, memory://, ...)."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from typing import Any
+
+from modelfleet.artifacts.base import (
+    TEMP_PREFIX,
+    ArtifactRef,
+    check_digest,
+    digest_of,
+    integrity_error,
+    shard_key,
+)
+from modelfleet.errors import ArtifactError, NotFoundError
+
+# Backends raise their own exception types (botocore, gcsfs, aiohttp, OSError); this boundary
+# translates every one of them except "not found", which callers handle separately.
+_BACKEND_ERRORS = (Exception,)
+
+
+class FsspecArtifactStore:
+    """Blobs under ``<root>/<sha[:2]>/<sha>`` on an fsspec filesystem.
+
+    ``memory://`` uses fsspec's in-process memory filesystem: it runs the exact code path of the
+    object stores (pipe to a temp key, then ``mv``), so it doubles as the fake for users' tests.
+    Its contents are shared by every store in the process that uses the same root.
+    """
+
+    def __init__(self, fs: Any, root: str) -> None:
+        self.fs = fs
+        self.root = root.rstrip("/")
+
+    def __repr__(self) -> str:
+        return f"FsspecArtifactStore({self.fs.unstrip_protocol(self.root)!r})"
+
+    def key_for(self, digest: str) -> str:
+        """Return the filesystem path of ``digest`` (whether or not it exists)."""
+        return f"{self.root}/{shard_key(check_digest(digest))}"
+
+    def put_bytes(self, data: bytes) -> ArtifactRef:
+        """Store ``data`` under its sha256; an intact existing copy makes this a no-op."""
+        digest = digest_of(data)
+        key = self.key_for(digest)
+        ref = ArtifactRef(digest=digest, size_bytes=len(data), uri=self.fs.unstrip_protocol(key))
+        try:
+            if self._size_or_none(key) == len(data):
+                return ref
+            self._write_atomically(key, data)
+        except _BACKEND_ERRORS as exc:
+            raise ArtifactError(
+                f"cannot write artifact {digest} to {ref.uri}: {exc}. "
+                "Check the artifact store URL, credentials and that the bucket exists."
+            ) from exc
+        return ref
+
+    def get_bytes(self, digest: str) -> bytes:
+        """Return the bytes of ``digest``; raise if absent or if they no longer match it."""
+        key = self.key_for(digest)
+        try:
+            data = bytes(self.fs.cat_file(key))
+        except FileNotFoundError as exc:
+            raise NotFoundError(
+                f"artifact {digest} not found in {self.fs.unstrip_protocol(self.root)}"
+            ) from exc
+        except _BACKEND_ERRORS as exc:
+            raise ArtifactError(
+                f"cannot read artifact {digest} from {self.fs.unstrip_protocol(key)}: {exc}"
+            ) from exc
+        actual = digest_of(data)
+        if actual != digest:
+            raise integrity_error(digest, actual, self.fs.unstrip_protocol(key))
+        return data
+
+    def exists(self, digest: str) -> bool:
+        """Tell whether an object for ``digest`` is present (without re-hashing it)."""
+        key = self.key_for(digest)
+        try:
+            return bool(self.fs.isfile(key))
+        except _BACKEND_ERRORS as exc:
+            raise ArtifactError(
+                f"cannot check artifact {digest} at {self.fs.unstrip_protocol(key)}: {exc}"
+            ) from exc
+
+    def _size_or_none(self, key: str) -> int | None:
+        """Return the stored size of ``key`` or None when it is absent."""
+        try:
+            info = self.fs.info(key)
+        except FileNotFoundError:
+            return None
+        size = info.get("size")
+        return int(size) if size is not None and info.get("type") == "file" else None
+
+    def _write_atomically(self, key: str, data: bytes) -> None:
+        """Upload to a unique temp key next to ``key``, then move it into place.
+
+        On object stores the final key appears in one step (a copy of a complete object), so
+        readers never see a partial blob; the temp key is removed if the move does not happen.
+        """
+        parent = key.rsplit("/", 1)[0]
+        tmp = f"{parent}/{TEMP_PREFIX}{key.rsplit('/', 1)[1][:16]}-{uuid.uuid4().hex}"
+        self.fs.makedirs(parent, exist_ok=True)
+        try:
+            self.fs.pipe_file(tmp, data)
+            self.fs.mv(tmp, key)
+        except BaseException:
+            with contextlib.suppress(*_BACKEND_ERRORS):
+                if self.fs.exists(tmp):
+                    self.fs.rm_file(tmp)
+            raise

@@ -1,0 +1,156 @@
+"""The Tracker: how the pipeline and the CLI record and read runs.
+
+A thin use-case layer over :class:`~modelfleet.store.MetadataStore`: it stamps times, mints
+ids, converts records to rows and back, and keeps the store's row types out of its callers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from datetime import UTC, datetime
+from types import TracebackType
+
+from modelfleet.store import FleetRunRow, MetadataStore, RunQuery, open_store
+from modelfleet.tracking.codec import from_bundle, to_bundle, to_fleet_record
+from modelfleet.tracking.records import (
+    FLEET_RUN_STATUSES,
+    FleetRunRecord,
+    RunStatus,
+    TenantRunRecord,
+    new_run_id,
+)
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class Tracker:
+    """Records fleet runs and tenant runs in a metadata store and reads them back."""
+
+    def __init__(self, store: MetadataStore, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self._store = store
+        self._clock = clock  # injectable so tests can order runs deterministically
+
+    @classmethod
+    def open(cls, store_url: str) -> Tracker:
+        """A tracker on the store at ``store_url``, migrated if needed."""
+        return cls(open_store(store_url))
+
+    @property
+    def store(self) -> MetadataStore:
+        """The store this tracker writes to."""
+        return self._store
+
+    # -- fleet runs -----------------------------------------------------------------------
+
+    def start_fleet_run(self, fleet: str, environment: str, config_hash: str) -> str:
+        """Record that a fleet run started now; returns its id for the tenant runs to cite."""
+        fleet_run_id = new_run_id()
+        self._store.add_fleet_run(
+            FleetRunRow(
+                id=fleet_run_id,
+                fleet=fleet,
+                environment=environment,
+                status="running",
+                started_at=self._clock(),
+                finished_at=None,
+                config_hash=config_hash,
+            )
+        )
+        return fleet_run_id
+
+    def finish_fleet_run(
+        self,
+        fleet_run_id: str,
+        status: str,
+        *,
+        succeeded: int,
+        rejected: int,
+        failed: int,
+        skipped: int,
+    ) -> None:
+        """Record how a fleet run ended (succeeded, partial, failed, interrupted) and counts."""
+        if status not in FLEET_RUN_STATUSES or status == "running":
+            raise ValueError(
+                f"a fleet run cannot finish as {status!r}: use succeeded, partial, failed "
+                "or interrupted"
+            )
+        self._store.finish_fleet_run(
+            fleet_run_id,
+            status=status,
+            finished_at=self._clock(),
+            succeeded=succeeded,
+            rejected=rejected,
+            failed=failed,
+            skipped=skipped,
+        )
+
+    def mark_interrupted(self, fleet_run_id: str) -> None:
+        """Mark a fleet run that is still running as interrupted (e.g. on Ctrl-C)."""
+        self._store.interrupt_fleet_run(fleet_run_id, self._clock())
+
+    def get_fleet_run(self, fleet_run_id: str) -> FleetRunRecord:
+        """One fleet run by id; NotFoundError if there is none."""
+        return to_fleet_record(self._store.get_fleet_run(fleet_run_id))
+
+    def list_fleet_runs(
+        self, fleet: str | None = None, limit: int | None = 20
+    ) -> list[FleetRunRecord]:
+        """Fleet runs newest first, optionally of one fleet."""
+        return [to_fleet_record(row) for row in self._store.list_fleet_runs(fleet, limit)]
+
+    # -- tenant runs ----------------------------------------------------------------------
+
+    def record_runs(self, records: Sequence[TenantRunRecord]) -> None:
+        """Record tenant runs and upsert their tenants in one transaction: all or nothing."""
+        self._store.add_runs([to_bundle(record) for record in records])
+
+    def completed_task_keys(
+        self, fleet: str, environment: str, task_keys: Collection[str]
+    ) -> set[str]:
+        """Which of ``task_keys`` already ended succeeded or rejected, so a rerun can skip them."""
+        return self._store.completed_task_keys(fleet, environment, task_keys)
+
+    def list_runs(
+        self,
+        *,
+        fleet: str | None = None,
+        tenant: str | None = None,
+        status: RunStatus | None = None,
+        environment: str | None = None,
+        fleet_run_id: str | None = None,
+        limit: int | None = 100,
+    ) -> list[TenantRunRecord]:
+        """Tenant runs matching every given filter, newest first, complete with their details."""
+        query = RunQuery(
+            fleet=fleet,
+            tenant=tenant,
+            status=status,
+            environment=environment,
+            fleet_run_id=fleet_run_id,
+            limit=limit,
+        )
+        return [from_bundle(bundle) for bundle in self._store.list_runs(query)]
+
+    def get_run(self, run_id_or_prefix: str) -> TenantRunRecord:
+        """One run by id or unique id prefix (6+ characters); NotFoundError if none or ambiguous."""
+        return from_bundle(self._store.get_run(run_id_or_prefix))
+
+    # -- lifetime -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the store's connections."""
+        self._store.close()
+
+    def __enter__(self) -> Tracker:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
