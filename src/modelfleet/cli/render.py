@@ -89,6 +89,12 @@ class RichListener:
 
 def print_summary(summary: FleetRunSummary, *, max_rows: int = 40) -> None:
     """The end-of-run table: one row per tenant with its metric against the baseline."""
+    if not summary.records:
+        console.print(
+            f"[bold]{summary.status}[/]: nothing to train, {len(summary.skipped)} tenant(s) "
+            f"already done in {summary.duration_seconds:.1f}s (use --force to retrain)"
+        )
+        return
     records = sorted(
         summary.records, key=lambda r: ({"failed": 0, "rejected": 1}.get(r.status, 2), r.tenant)
     )
@@ -202,31 +208,26 @@ def run_to_json(record: TenantRunRecord, *, full: bool = False) -> dict[str, Any
 def print_runs_table(records: Sequence[TenantRunRecord]) -> None:
     """Runs as a table: id, fleet, tenant, env, status, gate metric vs baseline, when."""
     table = Table(title=f"{len(records)} run(s), newest first")
-    for column in (
-        "run",
-        "fleet",
-        "tenant",
-        "env",
-        "status",
-        "metric",
-        "value",
-        "baseline",
-        "finished",
-    ):
-        table.add_column(column, justify="right" if column in ("value", "baseline") else "left")
+    table.add_column("run", no_wrap=True)
+    table.add_column("fleet/tenant", overflow="fold")
+    table.add_column("env", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("metric", no_wrap=True)
+    table.add_column("value", justify="right", no_wrap=True)
+    table.add_column("baseline", justify="right", no_wrap=True)
+    table.add_column("finished (UTC)", no_wrap=True)
     for r in records:
         metric = str(r.params.get("gates.metric", "")) or next(iter(r.metrics), "")
         style = STATUS_STYLE.get(r.status, "")
         table.add_row(
-            r.run_id[:12],
-            r.fleet,
-            r.tenant,
+            r.run_id[:8],
+            f"{r.fleet}/{r.tenant}",
             r.environment,
             f"[{style}]{r.status}[/]",
             metric,
             _fmt(r.metrics.get(metric)),
             _fmt(r.baseline_metrics.get(metric)),
-            r.finished_at.strftime("%Y-%m-%d %H:%M:%S"),
+            r.finished_at.strftime("%m-%d %H:%M"),
         )
     console.print(table)
 

@@ -9,6 +9,7 @@ CPU-bound and a crash in native code (LightGBM) must not take the runner down wi
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -70,7 +71,9 @@ class LocalProcessExecutor:
         # forkserver, not fork: the parent has DuckDB and OpenMP threads running, and forking a
         # threaded process can deadlock the child.
         context.set_forkserver_preload(_PRELOAD)
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        return ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=context, initializer=_ignore_sigint
+        )
 
     def run(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[Outcome[T, R]]:
         """Run ``fn`` on every item across the pool, yielding as each finishes."""
@@ -102,8 +105,29 @@ class LocalProcessExecutor:
                     in_flight.clear()
                     pool.shutdown(wait=False, cancel_futures=True)
                     pool = self._new_pool()
+        except BaseException:
+            # Ctrl-C (or the consumer giving up): stop at once. Work in flight is abandoned;
+            # artifact writes are atomic and records are written by the parent, so killing
+            # workers mid-task leaves nothing half-written.
+            _terminate(pool)
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which decides what to keep."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Cancel queued work and end the pool's worker processes now."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    # ProcessPoolExecutor gains terminate_workers() only in Python 3.14; until then reach for
+    # the processes it keeps.
+    for process in list(getattr(pool, "_processes", {}).values()):
+        if process.is_alive():
+            process.terminate()
 
 
 def make_executor(workers: int) -> Executor:

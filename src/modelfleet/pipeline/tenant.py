@@ -288,7 +288,12 @@ def train_tenant(task: TenantTask) -> TenantRunRecord:
             )
             model_params.update(result.best_params)
             trials = [
-                TrialRecord(number=t.number, value=t.value, params=dict(t.params), state=t.state)
+                TrialRecord(
+                    number=t.number,
+                    value=float("nan") if t.value is None else t.value,
+                    params=dict(t.params),
+                    state=t.state,
+                )
                 for t in result.trials
             ]
             timings["tune"] = time.perf_counter() - clock

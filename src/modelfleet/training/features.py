@@ -14,8 +14,8 @@ import duckdb
 import pyarrow as pa
 
 from modelfleet.config.spec import FeaturesSpec, Frequency
+from modelfleet.data.canonical import TENANT_COLUMN
 
-TENANT_COLUMN = "_tenant"
 PERIOD_DAYS: dict[str, int] = {"D": 1, "W": 7}
 
 _CALENDAR_SQL = {
