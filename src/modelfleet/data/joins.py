@@ -1,0 +1,118 @@
+"""Join static attributes and time-varying covariates onto the observations, in DuckDB.
+
+A join source may exist in a shared version and in tenant-own versions. All versions are stacked
+with a ``_scope`` column ('' for shared rows, the tenant id for own rows) and the observations get
+the matching scope, so one equi-join serves every tenant. Keys with several rows in a source make
+the join ambiguous: the tenants using them get a ``duplicates`` error, the first row is joined.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from modelfleet.config.spec import ColumnType
+from modelfleet.data.canonical import (
+    DUCK_TYPES,
+    MAX_EXAMPLES,
+    ROW_COLUMN,
+    SOURCE_COLUMN,
+    TENANT_COLUMN,
+    Finding,
+)
+from modelfleet.data.engine import connect, fetch_all, literal, quote
+from modelfleet.data.mapping import MappedSource
+
+_SCOPE = "__scope"
+
+
+@dataclass(frozen=True)
+class JoinPart:
+    """One version of a join source: shared (``scope`` None) or one tenant's own."""
+
+    scope: str | None
+    mapped: MappedSource
+
+
+def join_source(
+    base: pa.Table,
+    parts: Sequence[JoinPart],
+    *,
+    keys: Sequence[str],
+    columns: Mapping[str, ColumnType],
+    name: str,
+) -> tuple[pa.Table, list[Finding]]:
+    """Left-join ``columns`` of a source's versions onto ``base`` on ``keys``."""
+    con = connect()
+    con.register("base", base)
+    stacked = []
+    for index, part in enumerate(parts):
+        con.register(f"part{index}", part.mapped.table)
+        have = set(part.mapped.columns)
+        values = [
+            quote(c) if c in have else f"CAST(NULL AS {DUCK_TYPES[kind]}) AS {quote(c)}"
+            for c, kind in columns.items()
+        ]
+        scope = literal(part.scope or "")
+        stacked.append(
+            f"SELECT {scope} AS {_SCOPE}, {', '.join(quote(k) for k in keys)}, "
+            f"{', '.join([*values, SOURCE_COLUMN, ROW_COLUMN])} FROM part{index}"
+        )
+    con.execute(f"CREATE TEMP TABLE j AS {' UNION ALL '.join(stacked)}")
+    own = sorted({p.scope for p in parts if p.scope is not None})
+    scope_sql = (
+        f"CASE WHEN {TENANT_COLUMN} IN ({', '.join(literal(t) for t in own)}) "
+        f"THEN {TENANT_COLUMN} ELSE '' END"
+        if own
+        else "''"
+    )
+    key_list = ", ".join(quote(k) for k in keys)
+    findings = _ambiguous(con, scope_sql, key_list, keys, name)
+    on = " AND ".join([f"j.{_SCOPE} = b.{_SCOPE}", *(f"j.{quote(k)} = b.{quote(k)}" for k in keys)])
+    picked = ", ".join(f"j.{quote(c)}" for c in columns)
+    joined = con.sql(
+        f"SELECT b.* EXCLUDE ({_SCOPE}), {picked} "
+        f"FROM (SELECT *, {scope_sql} AS {_SCOPE} FROM base) b "
+        f"LEFT JOIN (SELECT * FROM j QUALIFY row_number() OVER "
+        f"(PARTITION BY {_SCOPE}, {key_list} ORDER BY {ROW_COLUMN}) = 1) j ON {on}"
+    ).to_arrow_table()
+    con.close()
+    return joined, findings
+
+
+def _ambiguous(
+    con: duckdb.DuckDBPyConnection, scope_sql: str, key_list: str, keys: Sequence[str], name: str
+) -> list[Finding]:
+    """A duplicates error for each tenant whose join keys match several rows of the source."""
+    key_text = " || ', ' || ".join(f"'{k}=' || CAST({quote(k)} AS VARCHAR)" for k in keys)
+    rows = fetch_all(
+        con,
+        f"WITH d AS (SELECT {_SCOPE}, {key_list}, count(*) AS n, "
+        f"string_agg({SOURCE_COLUMN} || ' ' || {ROW_COLUMN}, ' and ' ORDER BY {ROW_COLUMN}) AS w "
+        f"FROM j GROUP BY ALL HAVING count(*) > 1), "
+        f"u AS (SELECT DISTINCT {TENANT_COLUMN}, {scope_sql} AS {_SCOPE}, {key_list} FROM base) "
+        f"SELECT u.{TENANT_COLUMN}, count(*), "
+        f"arg_min({key_text} || ' (' || d.w || ')', "
+        f"d.w, {MAX_EXAMPLES}) "
+        f"FROM u JOIN d USING ({_SCOPE}, {key_list}) GROUP BY ALL ORDER BY 1",
+    )
+    key_names = ", ".join(keys)
+    return [
+        Finding(
+            tenant=tenant,
+            check="duplicates",
+            severity="error",
+            column=key_names,
+            count=int(count),
+            message=(
+                f"tenant {tenant}: source '{name}' has several rows for {count} value(s) of "
+                f"({key_names}) this tenant joins on, e.g. {'; '.join(examples)}. The join is "
+                f"ambiguous: keep one row per ({key_names}) in that source"
+            ),
+            examples=tuple(examples),
+        )
+        for tenant, count, examples in rows
+    ]

@@ -1,0 +1,101 @@
+"""Which sources feed which tenants, and which tenants are selected: decided before any read.
+
+A tenant's *own* sources are those of ``spec.for_tenant(tenant)`` that differ from the fleet's
+(a replaced file, changed options or an extra source). Own sources are read only for selected
+tenants, so excluding a tenant never touches its files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from modelfleet.config.spec import ChecksSpec, FleetSpec, SchemaSpec, SourceSpec, ValidationSpec
+from modelfleet.data.canonical import KEY_SEPARATOR, TENANT_ID
+from modelfleet.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class SourcePlan:
+    """Shared sources, each selected tenant's own sources and the selection itself."""
+
+    shared: tuple[SourceSpec, ...]
+    own: Mapping[str, tuple[SourceSpec, ...]]  # tenant -> its own sources (selected tenants)
+    key_values: Mapping[str, dict[str, str] | None]  # tenant -> key values filling its files
+    broken: Mapping[str, str]  # tenant -> why its override cannot be used
+    include: frozenset[str] | None  # None: every tenant found in the data
+    exclude: frozenset[str]
+    rules: Mapping[str, tuple[ChecksSpec, ValidationSpec]]  # tenants whose checks differ
+
+    def selects(self, tenant: str) -> bool:
+        """Whether a tenant is selected by tenants.include / tenants.exclude."""
+        if tenant in self.exclude:
+            return False
+        return self.include is None or tenant in self.include
+
+
+def required_columns(source: SourceSpec, schema: SchemaSpec) -> tuple[str, ...]:
+    """Canonical columns a source must provide for its kind."""
+    if source.kind == "observations":
+        return (*schema.tenant_key, schema.timestamp, schema.target)
+    return join_keys(source, schema)
+
+
+def join_keys(source: SourceSpec, schema: SchemaSpec) -> tuple[str, ...]:
+    """The columns a static or covariates source joins on."""
+    if source.join_on:
+        return source.join_on
+    return schema.tenant_key if source.kind == "static" else (schema.timestamp,)
+
+
+def plan_sources(spec: FleetSpec) -> SourcePlan:
+    """Resolve tenant selection and per-tenant sources and rules from the spec."""
+    include = None if spec.tenants.include == "all" else frozenset(spec.tenants.include)
+    exclude = frozenset(spec.tenants.exclude)
+    shared = {s.name: s for s in spec.sources}
+    own: dict[str, tuple[SourceSpec, ...]] = {}
+    key_values: dict[str, dict[str, str] | None] = {}
+    broken: dict[str, str] = {}
+    rules: dict[str, tuple[ChecksSpec, ValidationSpec]] = {}
+    for tenant, override in spec.tenants.overrides.items():
+        if tenant in exclude or (include is not None and tenant not in include):
+            continue
+        try:
+            tenant_spec = _tenant_spec(spec, tenant)
+        except ConfigError as exc:
+            broken[tenant] = f"tenant {tenant}: {exc.message}"
+            continue
+        if "checks" in override or "validation" in override:
+            rules[tenant] = (tenant_spec.checks, tenant_spec.validation)
+        if "sources" in override:
+            own[tenant] = tuple(s for s in tenant_spec.sources if shared.get(s.name) != s)
+            key_values[tenant] = spec.tenant_key_values(tenant)
+    return SourcePlan(
+        shared=spec.sources,
+        own=own,
+        key_values=key_values,
+        broken=broken,
+        include=include,
+        exclude=exclude,
+        rules=rules,
+    )
+
+
+def _tenant_spec(spec: FleetSpec, tenant: str) -> FleetSpec:
+    if not TENANT_ID.match(tenant):
+        raise ConfigError(
+            f"tenants.overrides: {tenant!r} is not a valid tenant id (letters, digits, '.', '_' "
+            "and '-' only)"
+        )
+    values = spec.tenant_key_values(tenant)
+    if values is not None:
+        key = spec.data_schema.tenant_key
+        missing = [k for k in key if k not in values]
+        joined = KEY_SEPARATOR.join(values.get(k, "") for k in key)
+        if missing or joined != tenant:
+            raise ConfigError(
+                f"tenants.overrides.{tenant}.key must give every key column {list(key)} so "
+                f"that the values joined with '{KEY_SEPARATOR}' equal '{tenant}' "
+                f"(got {values})"
+            )
+    return spec.for_tenant(tenant)
