@@ -10,287 +10,62 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
+from modelfleet.config.blocks import (
+    NAME_PATTERN,
+    BaselineSpec,
+    CalendarFeature,
+    ChecksSpec,
+    ColumnType,
+    CsvOptions,
+    FeaturesSpec,
+    Frequency,
+    GatesSpec,
+    ModelSpec,
+    ParamRangeSpec,
+    RangeCheck,
+    RollingSpec,
+    RollingStat,
+    SchemaSpec,
+    SourceSpec,
+    Strict,
+    Task,
+    TenantsSpec,
+    TuningSpec,
+    ValidationSpec,
+)
 from modelfleet.errors import ConfigError
 
-Task = Literal["regression", "binary_classification"]
-ColumnType = Literal["int", "float", "str", "bool", "date", "timestamp"]
-Frequency = Literal["D", "W"]
-CalendarFeature = Literal[
-    "dayofweek", "day", "month", "weekofyear", "dayofyear", "year", "quarter", "is_weekend"
+__all__ = [
+    "BaselineSpec",
+    "CalendarFeature",
+    "ChecksSpec",
+    "ColumnType",
+    "CsvOptions",
+    "FeaturesSpec",
+    "FleetSpec",
+    "Frequency",
+    "GatesSpec",
+    "ModelSpec",
+    "ParamRangeSpec",
+    "RangeCheck",
+    "RollingSpec",
+    "RollingStat",
+    "SchemaSpec",
+    "SourceSpec",
+    "Task",
+    "TenantsSpec",
+    "TuningSpec",
+    "ValidationSpec",
+    "load_spec",
+    "parse_spec",
 ]
-RollingStat = Literal["mean", "std", "min", "max", "sum"]
-
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-# Canonical names start with a letter: names starting with "_" are modelfleet's own columns.
-_COLUMN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
-
-
-class _Strict(BaseModel):
-    """Base for every spec block: unknown keys are errors, values are not coerced silently."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-def _check_column(name: str) -> str:
-    if not _COLUMN.match(name):
-        raise ValueError(
-            f"{name!r} is not a usable column name: use letters, digits and underscores, "
-            "starting with a letter"
-        )
-    return name
-
-
-class CsvOptions(_Strict):
-    """How to parse a delimited text file."""
-
-    delimiter: str = ","
-    decimal: Literal[".", ","] = "."
-    encoding: str = "utf-8"
-    date_format: str | None = Field(
-        default=None, description="strptime format, e.g. '%d.%m.%Y'; ISO dates need none"
-    )
-    header: bool = True
-    quote: str = '"'
-    null_values: tuple[str, ...] = ("", "NA", "N/A", "null", "NULL", "NaN")
-
-    @field_validator("delimiter", "quote")
-    @classmethod
-    def _one_character(cls, value: str) -> str:
-        if len(value) != 1:
-            raise ValueError(f"must be exactly one character, got {value!r}")
-        return value
-
-    @field_validator("encoding")
-    @classmethod
-    def _known_encoding(cls, value: str) -> str:
-        import codecs
-
-        try:
-            codecs.lookup(value)
-        except LookupError:
-            raise ValueError(
-                f"unknown text encoding {value!r} (try utf-8, latin-1, cp1252)"
-            ) from None
-        return value
-
-
-class SourceSpec(_Strict):
-    """One table of input data: a file (CSV, Parquet) or a SQL query, and its column mapping.
-
-    ``kind`` says how it joins: ``observations`` rows carry tenant key, timestamp and target;
-    ``static`` rows carry per-tenant attributes joined by the tenant key; ``covariates`` rows are
-    time-varying (calendar, prices) joined on ``join_on`` (default: the timestamp).
-    """
-
-    name: str
-    kind: Literal["observations", "static", "covariates"] = "observations"
-    path: str | None = None
-    url: str | None = Field(default=None, description="SQLAlchemy URL for SQL sources")
-    query: str | None = None
-    format: Literal["csv", "parquet", "sql"] | None = None
-    csv: CsvOptions = CsvOptions()
-    columns: dict[str, str] = Field(
-        default_factory=dict, description="canonical column name -> column name in this source"
-    )
-    join_on: tuple[str, ...] | None = None
-
-    @model_validator(mode="after")
-    def _location(self) -> SourceSpec:
-        if self.path is None and self.url is None:
-            raise ValueError(
-                "give either 'path' (a CSV or Parquet file) or 'url' with 'query' (SQL)"
-            )
-        if self.path is not None and self.url is not None:
-            raise ValueError("give 'path' or 'url', not both")
-        if self.url is not None and not self.query:
-            raise ValueError("a SQL source ('url') needs a 'query'")
-        if self.format == "sql" and self.url is None:
-            raise ValueError("format 'sql' needs 'url' and 'query'")
-        return self
-
-    @field_validator("columns")
-    @classmethod
-    def _canonical_names(cls, value: dict[str, str]) -> dict[str, str]:
-        for canonical in value:
-            _check_column(canonical)
-        return value
-
-    @property
-    def resolved_format(self) -> Literal["csv", "parquet", "sql"]:
-        """The explicit format, else inferred from the URL or file suffix."""
-        if self.format is not None:
-            return self.format
-        if self.url is not None:
-            return "sql"
-        suffixes = [s.lower() for s in Path(self.path or "").suffixes]
-        if ".parquet" in suffixes or ".pq" in suffixes:
-            return "parquet"
-        return "csv"
-
-
-class SchemaSpec(_Strict):
-    """The fleet's canonical schema: every source is mapped and coerced into it."""
-
-    tenant_key: tuple[str, ...]
-    timestamp: str
-    target: str
-    frequency: Frequency | None = Field(
-        default=None, description="D (daily) or W (weekly); inferred from the data when unset"
-    )
-    columns: dict[str, ColumnType] = Field(
-        default_factory=dict, description="other canonical columns and their types"
-    )
-
-    @field_validator("tenant_key", mode="before")
-    @classmethod
-    def _key_list(cls, value: Any) -> Any:
-        return (value,) if isinstance(value, str) else value
-
-    @field_validator("tenant_key")
-    @classmethod
-    def _key_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if not value:
-            raise ValueError("name at least one tenant key column")
-        return tuple(_check_column(v) for v in value)
-
-    @field_validator("timestamp", "target")
-    @classmethod
-    def _column_name(cls, value: str) -> str:
-        return _check_column(value)
-
-    @field_validator("columns")
-    @classmethod
-    def _column_names(cls, value: dict[str, ColumnType]) -> dict[str, ColumnType]:
-        for name in value:
-            _check_column(name)
-        return value
-
-    @property
-    def all_columns(self) -> tuple[str, ...]:
-        """Key, timestamp, target and declared columns, in that order."""
-        return (*self.tenant_key, self.timestamp, self.target, *self.columns)
-
-
-class RangeCheck(_Strict):
-    """Allowed value range of a column; values outside are a finding."""
-
-    min: float | None = None
-    max: float | None = None
-    severity: Literal["error", "warning"] = "error"
-
-
-class ChecksSpec(_Strict):
-    """Data checks beyond the built-in ones (required columns, types, nulls, duplicates...)."""
-
-    ranges: dict[str, RangeCheck] = Field(default_factory=dict)
-    nullable: tuple[str, ...] = Field(
-        default=(), description="declared columns that may contain nulls without a warning"
-    )
-    future_timestamps: Literal["error", "warning", "allow"] = "error"
-
-
-class RollingSpec(_Strict):
-    """A rolling statistic of the target over ``window`` periods, ending ``horizon`` before."""
-
-    window: Annotated[int, Field(ge=2, le=3660)]
-    stats: tuple[RollingStat, ...] = ("mean",)
-
-
-class FeaturesSpec(_Strict):
-    """Features built for every tenant; target-derived ones never look past the forecast origin."""
-
-    lags: tuple[Annotated[int, Field(ge=1, le=3660)], ...] = ()
-    rolling: tuple[RollingSpec, ...] = ()
-    calendar: tuple[CalendarFeature, ...] = ("dayofweek", "month", "dayofyear")
-    covariates: tuple[str, ...] = Field(
-        default=(), description="canonical columns known ahead of time, used as they are"
-    )
-    categorical: tuple[str, ...] = Field(
-        default=(), description="covariates to encode as categories"
-    )
-
-    @model_validator(mode="after")
-    def _categorical_subset(self) -> FeaturesSpec:
-        unknown = sorted(set(self.categorical) - set(self.covariates))
-        if unknown:
-            raise ValueError(f"categorical {unknown} must also be listed in 'covariates'")
-        return self
-
-
-class ModelSpec(_Strict):
-    """The model family and its parameters."""
-
-    family: str = "lightgbm"
-    params: dict[str, Any] = Field(default_factory=dict)
-
-
-class BaselineSpec(_Strict):
-    """The naive model every candidate must beat; chosen from the task when unset."""
-
-    family: Literal["seasonal_naive", "mean", "prior"] | None = None
-    season: Annotated[int, Field(ge=1, le=366)] = 7
-
-
-class ValidationSpec(_Strict):
-    """The time-based holdout: the last ``horizon`` periods of each tenant."""
-
-    horizon: Annotated[int, Field(ge=1, le=3660)] = 28
-    min_train_periods: Annotated[int, Field(ge=1)] = 56
-
-
-class ParamRangeSpec(_Strict):
-    """A tuning search range for one model parameter."""
-
-    low: float | None = None
-    high: float | None = None
-    log: bool = False
-    kind: Literal["int", "float", "categorical"] = "float"
-    choices: tuple[str | int | float | bool, ...] = ()
-
-    @model_validator(mode="after")
-    def _bounds(self) -> ParamRangeSpec:
-        if self.kind == "categorical":
-            if not self.choices:
-                raise ValueError("a categorical range needs 'choices'")
-        elif self.low is None or self.high is None or self.low > self.high:
-            raise ValueError("needs 'low' <= 'high'")
-        return self
-
-
-class TuningSpec(_Strict):
-    """Optional Optuna search per tenant, bounded by trials and seconds."""
-
-    enabled: bool = False
-    trials: Annotated[int, Field(ge=1, le=10_000)] = 20
-    timeout_seconds: Annotated[float, Field(gt=0)] | None = 60.0
-    metric: str | None = None
-    space: dict[str, ParamRangeSpec] = Field(default_factory=dict)
-    seed: int = 0
-
-
-class GatesSpec(_Strict):
-    """The quality gate: beat the baseline on ``metric`` by ``min_improvement`` (relative)."""
-
-    metric: str | None = None
-    min_improvement: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.0
-
-
-class TenantsSpec(_Strict):
-    """Which tenants train, and per-tenant overrides (deep-merged over the fleet spec)."""
-
-    include: Literal["all"] | tuple[str, ...] = "all"
-    exclude: tuple[str, ...] = ()
-    overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
-
-
 DEFAULT_ENVIRONMENTS = ("dev", "staging", "prod")
 OVERRIDABLE = frozenset(
     {"sources", "features", "model", "baseline", "validation", "tuning", "gates", "checks"}
@@ -298,7 +73,7 @@ OVERRIDABLE = frozenset(
 ENVIRONMENT_KEYS = OVERRIDABLE | {"tenants"}
 
 
-class FleetSpec(_Strict):
+class FleetSpec(Strict):
     """A validated fleet: one use case declared once for all its tenants."""
 
     name: str
@@ -323,7 +98,7 @@ class FleetSpec(_Strict):
     @field_validator("name")
     @classmethod
     def _slug(cls, value: str) -> str:
-        if not _NAME.match(value):
+        if not NAME_PATTERN.match(value):
             raise ValueError("use letters, digits, '.', '_' or '-' (no spaces or slashes)")
         return value
 
@@ -355,7 +130,7 @@ class FleetSpec(_Strict):
                 "the horizon"
             )
         for env, overlay in self.environments.items():
-            if not _NAME.match(env):
+            if not NAME_PATTERN.match(env):
                 raise ValueError(f"environments: {env!r} is not a valid environment name")
             extra = sorted(set(overlay or {}) - ENVIRONMENT_KEYS)
             if extra:
