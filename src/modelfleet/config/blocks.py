@@ -21,6 +21,7 @@ CalendarFeature = Literal[
 ]
 RollingStat = Literal["mean", "std", "min", "max", "sum"]
 
+TENANT_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 # Canonical names start with a letter: names starting with "_" are modelfleet's own columns.
 _COLUMN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
@@ -39,6 +40,15 @@ def _check_column(name: str) -> str:
             "starting with a letter"
         )
     return name
+
+
+def _check_tenant(tenant: str) -> str:
+    if not TENANT_PATTERN.match(tenant):
+        raise ValueError(
+            f"{tenant!r} is not a valid tenant id: use letters, digits, '.', '_' or '-' "
+            "(multi-column keys join with '-')"
+        )
+    return tenant
 
 
 class CsvOptions(Strict):
@@ -282,3 +292,18 @@ class TenantsSpec(Strict):
     include: Literal["all"] | tuple[str, ...] = "all"
     exclude: tuple[str, ...] = ()
     overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @field_validator("include", "exclude")
+    @classmethod
+    def _tenant_ids(cls, value: Any) -> Any:
+        if isinstance(value, tuple):
+            for tenant in value:
+                _check_tenant(tenant)
+        return value
+
+    @field_validator("overrides")
+    @classmethod
+    def _override_ids(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        for tenant in value:
+            _check_tenant(tenant)
+        return value

@@ -283,6 +283,24 @@ def parse_spec(
     return spec
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses duplicate keys instead of keeping the last one."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {key!r} (the later value would silently win)",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_spec(path: Path | str, environment: str | None = None) -> FleetSpec:
     """Read, overlay and validate a ``fleet.yaml``; errors name the file and field path."""
     spec_path = Path(path).expanduser()
@@ -293,7 +311,7 @@ def load_spec(path: Path | str, environment: str | None = None) -> FleetSpec:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{spec_path}: cannot read the fleet spec ({exc})") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

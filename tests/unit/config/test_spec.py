@@ -78,7 +78,7 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
 def test_binary_file_is_rejected_cleanly(tmp_path: Path) -> None:
     path = tmp_path / "fleet.yaml"
     path.write_bytes(b"\xff\xfe\x00\x81garbage")
-    with pytest.raises(ConfigError, match="fleet.yaml"):
+    with pytest.raises(ConfigError, match=r"fleet\.yaml"):
         load_spec(path)
 
 
@@ -223,3 +223,15 @@ def test_multi_column_tenant_key(write_spec, minimal_spec) -> None:
     spec = load_spec(write_spec(minimal_spec))
     assert spec.data_schema.tenant_key == ("store", "dept")
     assert spec.tenant_key_values("1-2") is None
+
+
+def test_duplicate_yaml_key_is_an_error_not_a_silent_overwrite(write_spec) -> None:
+    path = write_spec("name: a\nname: b\n")
+    with pytest.raises(ConfigError, match=r"line 2.*duplicate key 'name'"):
+        load_spec(path)
+
+
+def test_tenant_id_with_path_characters_is_rejected(write_spec, minimal_spec) -> None:
+    minimal_spec["tenants"] = {"include": ["../../etc"]}
+    with pytest.raises(ConfigError, match="not a valid tenant id"):
+        load_spec(write_spec(minimal_spec))
