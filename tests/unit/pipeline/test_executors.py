@@ -48,7 +48,7 @@ def test_a_dead_worker_fails_only_items_in_flight_and_the_rest_complete() -> Non
     assert set(outcomes) == set(range(12))
     assert "worker process died" in (outcomes[3].error or "")
     dead = [i for i, o in outcomes.items() if o.error]
-    # Only the items sharing the dead pool's window can be lost; everything after runs on a new pool.
+    # Only items in the dead pool's window can be lost; later ones run on a new pool.
     assert len(dead) <= 2
     assert all(outcomes[i].result == i for i in range(5, 12))
 
