@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from modelfleet.artifacts import open_artifact_store
 from modelfleet.config.spec import FleetSpec, Frequency
@@ -188,11 +189,31 @@ def _signature(task: TenantTask) -> dict[str, Any]:
     }
 
 
+HOLDOUT_TIMESTAMP = "__timestamp"
+HOLDOUT_TARGET = "__target"
+
+
+def holdout_bytes(split: _Split) -> bytes:
+    """The holdout rows as Parquet (encoded features, timestamp, target) for later re-scoring.
+
+    Promotion compares a candidate with the version live in an environment *on the same
+    holdout*; keeping the rows with the run makes that possible without re-reading the data.
+    """
+    frame = split.holdout
+    table = frame.features.append_column(
+        HOLDOUT_TIMESTAMP, pa.array(frame.timestamps.astype("datetime64[us]"))
+    ).append_column(HOLDOUT_TARGET, pa.array(split.y_holdout, pa.float64()))
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    return bytes(sink.getvalue().to_pybytes())
+
+
 def _save(
-    task: TenantTask, estimator: Estimator, vocab: Mapping[str, list[str]]
+    task: TenantTask, estimator: Estimator, vocab: Mapping[str, list[str]], split: _Split
 ) -> list[ArtifactRecord]:
     store = open_artifact_store(task.artifacts_url)
     model_ref = store.put_bytes(estimator.to_bytes())
+    holdout_ref = store.put_bytes(holdout_bytes(split))
     meta = {
         "fleet": task.fleet,
         "tenant": task.tenant,
@@ -214,6 +235,9 @@ def _save(
             "model", estimator.family, model_ref.digest, model_ref.uri, model_ref.size_bytes
         ),
         ArtifactRecord("model_meta", "json", meta_ref.digest, meta_ref.uri, meta_ref.size_bytes),
+        ArtifactRecord(
+            "holdout", "parquet", holdout_ref.digest, holdout_ref.uri, holdout_ref.size_bytes
+        ),
     ]
 
 
@@ -311,7 +335,7 @@ def train_tenant(task: TenantTask) -> TenantRunRecord:
             metric, metrics[metric], baseline_metrics[metric], spec.gates.min_improvement
         )
         clock = time.perf_counter()
-        artifacts = _save(task, estimator, vocab)
+        artifacts = _save(task, estimator, vocab, split)
         timings["save"] = time.perf_counter() - clock
         return TenantRunRecord(
             **base,
