@@ -9,7 +9,10 @@ short ``headline`` for the CLI and the HTTP status a server answers with::
     ├── DataError                data cannot be used                           (422)
     │   ├── SourceError          a source cannot be read or mapped
     │   └── DataValidationError  a tenant's data fails its checks
-    ├── NotFoundError            a run, tenant or artifact does not exist      (404)
+    ├── UsageError               a request's arguments are malformed           (422)
+    ├── NotFoundError            a run, model or artifact does not exist       (404)
+    ├── ConflictError            the request conflicts with the current state  (409)
+    │   └── PromotionError       a run cannot be registered or promoted as asked
     ├── StoreError               the metadata store failed                     (503)
     ├── ArtifactError            the artifact store failed                     (503)
     │   └── ArtifactIntegrityError  bytes on disk do not match their checksum  (500)
@@ -60,11 +63,31 @@ class DataValidationError(DataError):
     headline = "data validation failed"
 
 
+class UsageError(ModelfleetError):
+    """A request's arguments are malformed: a model reference, version, alias or filter."""
+
+    headline = "invalid request"
+    http_status = 422
+
+
 class NotFoundError(ModelfleetError):
     """A run, tenant, model or artifact that was asked for does not exist."""
 
     headline = "not found"
     http_status = 404
+
+
+class ConflictError(ModelfleetError):
+    """The request conflicts with the current state, e.g. archiving a version an alias uses."""
+
+    headline = "conflict"
+    http_status = 409
+
+
+class PromotionError(ConflictError):
+    """A run cannot be registered, or a version promoted, the way it was asked."""
+
+    headline = "cannot register or promote"
 
 
 class StoreError(ModelfleetError):

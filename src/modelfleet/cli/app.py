@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from modelfleet.cli import demo, runs, train
+from modelfleet.cli import demo, lifecycle, models, runs, server, train
 from modelfleet.cli.context import CliState, fail
 from modelfleet.version import __version__
 
@@ -25,7 +25,12 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 app.add_typer(runs.app, name="runs", help="List, show and compare tenant runs.")
+app.add_typer(
+    models.app, name="models", help="List, search, show, tag and archive registered models."
+)
 train.register(app)
+lifecycle.register(app)
+server.register(app)
 demo.register(app)
 
 
@@ -50,12 +55,26 @@ def root(
             help="Metadata store URL (sqlite:///..., postgresql://...) (env MODELFLEET_STORE_URL)."
         ),
     ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            help="A modelfleet server (http://host:8000) to work with instead of the local "
+            "store (env MODELFLEET_URL).",
+        ),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
     """Train, track and ship one model per tenant from one fleet.yaml."""
-    ctx.obj = CliState(home=home, store_url=store_url)
+    if url is not None and (home is not None or store_url is not None):
+        raise typer.BadParameter(
+            "--url works with a server's stores; drop --home/--store-url", param_hint="--url"
+        )
+    if url is not None and not url.startswith(("http://", "https://")):
+        raise typer.BadParameter(f"{url!r} is not an http(s) URL", param_hint="--url")
+    ctx.obj = CliState(home=home, store_url=store_url, url=url)
 
 
 def main() -> None:

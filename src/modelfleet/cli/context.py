@@ -15,6 +15,9 @@ import typer
 if TYPE_CHECKING:
     from modelfleet.client import Client
     from modelfleet.errors import ModelfleetError
+    from modelfleet.remote import RemoteClient
+
+URL_ENV = "MODELFLEET_URL"
 
 
 @dataclass
@@ -23,11 +26,42 @@ class CliState:
 
     home: Path | None = None
     store_url: str | None = None
+    url: str | None = None  # a control-plane server to talk to instead of the local store
 
-    def client(self, workers: int | None = None) -> Client:
-        """A client built from these options over the process environment (the edge)."""
+    def server_url(self) -> str | None:
+        """``--url``, else ``MODELFLEET_URL``, else None (work on the local store).
+
+        An explicit ``--home`` or ``--store-url`` means the local store: it beats the variable.
+        """
+        if self.url:
+            return self.url
+        if self.home is not None or self.store_url is not None:
+            return None
+        return os.environ.get(URL_ENV) or None
+
+    def client(self, workers: int | None = None) -> Client | RemoteClient:
+        """A remote client when a server URL is set, else a local one (the edge)."""
+        url = self.server_url()
+        if url is None:
+            return self.local_client(workers)
+        from modelfleet.remote import RemoteClient
+
+        return RemoteClient(url)
+
+    def local_client(self, workers: int | None = None, *, ignore_url: bool = False) -> Client:
+        """A client on the local stores, for commands that need local data (train, validate).
+
+        A server URL set by ``--url`` or the environment is an error (the command would not
+        reach that server), unless ``ignore_url`` says the command never touches a store.
+        """
         from modelfleet.client import Client
+        from modelfleet.errors import UsageError
 
+        if not ignore_url and self.server_url() is not None:
+            raise UsageError(
+                f"this command works on local files and stores only, but a server URL is set "
+                f"(--url or {URL_ENV}); drop --url, or unset {URL_ENV}"
+            )
         return Client.open(
             home=self.home, store_url=self.store_url, workers=workers, environ=os.environ
         )

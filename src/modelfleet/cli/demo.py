@@ -45,7 +45,7 @@ def quickstart(
     from modelfleet.data.demo import generate_demo_data
 
     console = Console(highlight=False)
-    client = state(ctx).client(workers=workers)
+    client = state(ctx).local_client(workers=workers)
     demo_dir = client.settings.home / "demo"
     console.print(f"[bold]1/2[/] generating demo data for {stores} stores in {demo_dir}")
     result = generate_demo_data(demo_dir, stores=stores)

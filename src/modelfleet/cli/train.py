@@ -31,7 +31,7 @@ def validate(
     """Check a fleet spec (and with --data its data) without training."""
     from modelfleet.cli.render import print_findings
 
-    client = state(ctx).client()
+    client = state(ctx).local_client(ignore_url=True)
     report = client.validate(spec, env, data=data)
     typer.echo(f"{spec}: valid fleet spec '{report.spec.name}' ({report.spec.task})")
     if report.data is not None:
@@ -57,7 +57,7 @@ def train(
     """Train every selected tenant of a fleet; re-running skips tenants already done."""
     from modelfleet.cli.render import RichListener, print_summary
 
-    client = state(ctx).client(workers=workers)
+    client = state(ctx).local_client(workers=workers)
     with RichListener() as listener:
         summary = client.train(spec, env, force=force, listener=listener)
     print_summary(summary)

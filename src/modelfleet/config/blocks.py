@@ -307,3 +307,40 @@ class TenantsSpec(Strict):
         for tenant in value:
             _check_tenant(tenant)
         return value
+
+
+class StepSpec(Strict):
+    """What a version must show to enter one environment: gates and/or a human approval."""
+
+    min_improvement: Annotated[float, Field(ge=-1.0, le=1.0)] | None = Field(
+        default=None, description="beat its own baseline by this fraction (0.05 = 5%)"
+    )
+    max_regression: Annotated[float, Field(ge=0.0, le=1.0)] | None = Field(
+        default=None,
+        description="be at most this fraction worse than the version now in the environment, "
+        "scored on the same holdout",
+    )
+    approval: bool = Field(default=False, description="needs `modelfleet approve` first")
+
+
+class PromotionSpec(Strict):
+    """How versions move between environments: their order, skipping, and per-step rules."""
+
+    order: tuple[str, ...] | None = Field(
+        default=None, description="environments from first to last; default: as declared"
+    )
+    allow_skip: bool = False
+    steps: dict[str, StepSpec] = Field(
+        default_factory=dict, description="environment name -> the rule for entering it"
+    )
+
+    @field_validator("order")
+    @classmethod
+    def _unique_order(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is not None:
+            if not value:
+                raise ValueError("name at least one environment, or leave 'order' out")
+            repeated = sorted({name for name in value if value.count(name) > 1})
+            if repeated:
+                raise ValueError(f"environments may appear once; repeated: {repeated}")
+        return value

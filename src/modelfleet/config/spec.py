@@ -29,11 +29,13 @@ from modelfleet.config.blocks import (
     GatesSpec,
     ModelSpec,
     ParamRangeSpec,
+    PromotionSpec,
     RangeCheck,
     RollingSpec,
     RollingStat,
     SchemaSpec,
     SourceSpec,
+    StepSpec,
     Strict,
     Task,
     TenantsSpec,
@@ -54,11 +56,13 @@ __all__ = [
     "GatesSpec",
     "ModelSpec",
     "ParamRangeSpec",
+    "PromotionSpec",
     "RangeCheck",
     "RollingSpec",
     "RollingStat",
     "SchemaSpec",
     "SourceSpec",
+    "StepSpec",
     "Task",
     "TenantsSpec",
     "TuningSpec",
@@ -92,6 +96,7 @@ class FleetSpec(Strict):
         default_factory=lambda: {name: dict[str, Any]() for name in DEFAULT_ENVIRONMENTS}
     )
     tenants: TenantsSpec = TenantsSpec()
+    promotion: PromotionSpec = PromotionSpec()
     environment: str | None = Field(default=None, description="set by the loader")
     base_dir: str = Field(default=".", description="set by the loader: the spec file's folder")
 
@@ -138,6 +143,7 @@ class FleetSpec(Strict):
                     f"environments.{env}: {extra} cannot vary by environment; allowed: "
                     f"{sorted(ENVIRONMENT_KEYS)}"
                 )
+        self._check_promotion()
         for tenant, override in self.tenants.overrides.items():
             extra = sorted(set(override or {}) - OVERRIDABLE - {"key"})
             if extra:
@@ -146,6 +152,20 @@ class FleetSpec(Strict):
                     f"allowed: {sorted(OVERRIDABLE | {'key'})}"
                 )
         return self
+
+    def _check_promotion(self) -> None:
+        """Every environment the promotion block names must be declared in ``environments``."""
+        declared = set(self.environments)
+        for field_name, names in (
+            ("order", self.promotion.order or ()),
+            ("steps", tuple(self.promotion.steps)),
+        ):
+            unknown = sorted(set(names) - declared)
+            if unknown:
+                raise ValueError(
+                    f"promotion.{field_name}: {unknown} are not declared environments; "
+                    f"declare them under 'environments' or use one of {sorted(declared)}"
+                )
 
     # ----------------------------------------------------------------- derived views
     @property

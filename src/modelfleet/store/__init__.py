@@ -1,4 +1,4 @@
-"""The metadata store: SQL tables, migrations and queries for runs, fleet runs and tenants.
+"""The metadata store: SQL tables, migrations and queries for runs, tenants and the registry.
 
 Open one by URL with :func:`open_store`: ``sqlite:///path.db`` (embedded default),
 ``sqlite://`` (in memory, for tests) or ``postgresql://...`` (teams). This package is the
@@ -8,6 +8,18 @@ only place in modelfleet that writes SQL; from modelfleet it imports only ``mode
 from __future__ import annotations
 
 from modelfleet.store.metadata_store import MetadataStore, open_store
+from modelfleet.store.registry_rows import (
+    ApprovalRow,
+    EventRow,
+    MetricCondition,
+    ModelRow,
+    NewEventRow,
+    NewVersionRow,
+    VersionKey,
+    VersionQuery,
+    VersionRow,
+)
+from modelfleet.store.registry_tx import RegistryTx
 from modelfleet.store.rows import (
     ArtifactRow,
     FindingRow,
@@ -25,17 +37,27 @@ from modelfleet.store.urls import SUPPORTED_FORMS
 
 __all__ = [
     "SUPPORTED_FORMS",
+    "ApprovalRow",
     "ArtifactRow",
+    "EventRow",
     "FindingRow",
     "FleetRunRow",
     "LineageRow",
     "MetadataStore",
+    "MetricCondition",
     "MetricRow",
+    "ModelRow",
+    "NewEventRow",
+    "NewVersionRow",
     "ParamRow",
+    "RegistryTx",
     "RunBundle",
     "RunQuery",
     "RunRow",
     "TenantRow",
     "TrialRow",
+    "VersionKey",
+    "VersionQuery",
+    "VersionRow",
     "open_store",
 ]

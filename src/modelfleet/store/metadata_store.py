@@ -19,6 +19,9 @@ from modelfleet.errors import NotFoundError
 from modelfleet.store import fleet_runs, runs, tenants
 from modelfleet.store.engine import build_engines
 from modelfleet.store.migrate import current_revision, ensure_schema
+from modelfleet.store.registry_fast import AliasLookup
+from modelfleet.store.registry_rows import VersionRow
+from modelfleet.store.registry_tx import RegistryTx
 from modelfleet.store.rows import (
     FLEET_RUN_STATUSES,
     FleetRunRow,
@@ -46,12 +49,13 @@ def open_store(url: str) -> MetadataStore:
 
 
 class MetadataStore:
-    """Runs, fleet runs and tenants in one SQL database."""
+    """Runs, fleet runs, tenants and the model registry in one SQL database."""
 
     def __init__(self, store_url: StoreURL, read_engine: Engine, write_engine: Engine) -> None:
         self._url = store_url
         self._read_engine = read_engine
         self._write_engine = write_engine
+        self._alias_lookup = AliasLookup(read_engine, keep_connections=not store_url.is_memory)
 
     @property
     def url(self) -> str:
@@ -187,10 +191,28 @@ class MetadataStore:
         with self._reading("list tenants") as connection:
             return tenants.select_tenants(connection, fleet)
 
+    # -- model registry -------------------------------------------------------------------
+
+    @contextmanager
+    def registry(self, action: str, *, write: bool = False) -> Iterator[RegistryTx]:
+        """One registry transaction: a write one commits everything done in it, or nothing."""
+        if write:
+            with self._writing(action) as connection:
+                yield RegistryTx(connection)
+        else:
+            with self._reading(action) as connection:
+                yield RegistryTx(connection)
+
+    def version_by_alias(self, model: str, alias: str) -> VersionRow | None:
+        """The version an alias points at, in one indexed lookup; None if there is no such alias."""
+        with translated_errors(self.url, f"resolve {model}@{alias}"):
+            return self._alias_lookup(model, alias)
+
     # -- lifetime -------------------------------------------------------------------------
 
     def close(self) -> None:
         """Release all pooled connections (an in-memory store is gone after this)."""
+        self._alias_lookup.close()
         self._read_engine.dispose()
 
     def __enter__(self) -> MetadataStore:

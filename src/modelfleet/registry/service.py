@@ -1,0 +1,346 @@
+"""The model registry: versions of every tenant's model, environment aliases, promotion, history.
+
+:class:`Registry` is the one entry point for the pipeline, the CLI, the REST control plane and
+users; its methods check their arguments and hand over to one module per concern
+(:mod:`.registration`, :mod:`.reads`, :mod:`.lifecycle`, :mod:`.promotion`). Every write takes
+an ``actor`` (who) and most a ``reason`` (why), and leaves events in the model's history.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from types import TracebackType
+
+from modelfleet.artifacts import ArtifactStore, open_artifact_store
+from modelfleet.errors import UsageError
+from modelfleet.registry import lifecycle, promotion, reads
+from modelfleet.registry.backend import Backend, check_actor, version_row
+from modelfleet.registry.codec import to_version
+from modelfleet.registry.policy import PromotionPolicy
+from modelfleet.registry.records import (
+    MetricFilter,
+    ModelEvent,
+    ModelVersion,
+    PromotionBatch,
+    PromotionOutcome,
+    SemVer,
+    Signature,
+    VersionStatus,
+)
+from modelfleet.registry.refs import check_alias, split_model
+from modelfleet.registry.registration import check_registrable, patch_in, register_in
+from modelfleet.store import MetadataStore, open_store
+from modelfleet.tracking.records import TenantRunRecord
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class Registry:
+    """Model versions, aliases, promotions and their history in one metadata store."""
+
+    def __init__(
+        self,
+        store: MetadataStore,
+        artifacts_url: str | None = None,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._store = store
+        self._artifacts_url = artifacts_url
+        self._artifact_stores: dict[str, ArtifactStore] = {}
+        # The clock is injectable so tests can order events deterministically.
+        self._backend = Backend(store, clock, self._read_artifact)
+
+    @classmethod
+    def open(cls, store_url: str, artifacts_url: str | None = None) -> Registry:
+        """A registry on the store at ``store_url``, migrated if needed."""
+        return cls(open_store(store_url), artifacts_url)
+
+    @property
+    def store(self) -> MetadataStore:
+        """The metadata store this registry keeps its records in."""
+        return self._store
+
+    # -- registering ----------------------------------------------------------------------
+
+    def register(
+        self,
+        run: TenantRunRecord,
+        signature: Signature | None = None,
+        *,
+        actor: str,
+        tags: Mapping[str, str] | None = None,
+        description: str = "",
+    ) -> ModelVersion:
+        """Make a succeeded run a candidate version (same run again: the version it already is).
+
+        The first version is 1.0.0; a changed input signature bumps MAJOR, a retrain MINOR.
+        Without ``signature`` it is read from the run's ``model_meta`` artifact.
+        """
+        versions = self.register_many(
+            [(run, signature)], actor=actor, tags=tags, description=description
+        )
+        return versions[0]
+
+    def register_many(
+        self,
+        runs: Sequence[tuple[TenantRunRecord, Signature | None]],
+        *,
+        actor: str,
+        tags: Mapping[str, str] | None = None,
+        description: str = "",
+    ) -> list[ModelVersion]:
+        """Register many runs in one transaction: all of them or, on any error, none."""
+        who = check_actor(actor)
+        for run, _ in runs:
+            check_registrable(run)
+        checked = [(run, signature or self._signature_of(run)) for run, signature in runs]
+        with self._store.registry(f"register {len(checked)} run(s)", write=True) as tx:
+            tx.lock(f"{run.fleet}/{run.tenant}" for run, _ in checked)
+            at = self._backend.clock()
+            rows = register_in(
+                tx, checked, actor=who, at=at, tags=tags or {}, description=description
+            )
+        return [to_version(row) for row in rows]
+
+    def update_metadata(
+        self,
+        ref: str,
+        *,
+        actor: str,
+        tags: Mapping[str, str] | None = None,
+        description: str | None = None,
+        reason: str = "",
+    ) -> ModelVersion:
+        """Change tags (merged over the old ones) and/or the description: a new PATCH version."""
+        who = check_actor(actor)
+        base = self.resolve(ref)
+        with self._store.registry(f"update metadata of {base.ref}", write=True) as tx:
+            tx.lock([base.model])
+            row = patch_in(
+                tx,
+                version_row(tx, base.model, base.version),
+                actor=who,
+                at=self._backend.clock(),
+                tags=tags,
+                description=description,
+                reason=reason,
+            )
+        return to_version(row)
+
+    # -- reading --------------------------------------------------------------------------
+
+    def resolve(self, ref: str) -> ModelVersion:
+        """The version ``fleet/tenant@alias``, ``fleet/tenant:1.2.0`` or ``fleet/tenant`` names.
+
+        An alias is one indexed lookup; a bare model means its newest version not archived.
+        NotFoundError names the versions and aliases that do exist.
+        """
+        return reads.resolve(self._store, ref)
+
+    def versions(self, model: str) -> list[ModelVersion]:
+        """Every version of ``model`` (``fleet/tenant``), newest first."""
+        return reads.versions(self._store, model)
+
+    def history(self, model: str, limit: int | None = None) -> list[ModelEvent]:
+        """The events of ``model``, newest first: registrations, moves, status changes, ..."""
+        return reads.history(self._store, model, limit)
+
+    def search(
+        self,
+        *,
+        fleet: str | None = None,
+        tenant: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        environment: str | None = None,
+        status: VersionStatus | None = None,
+        metrics: Sequence[MetricFilter | str] = (),
+        latest_only: bool = False,
+        limit: int | None = 100,
+    ) -> list[ModelVersion]:
+        """Versions matching every filter, by model and newest first, in one SQL query.
+
+        ``environment`` keeps versions an alias of that name points at; ``latest_only`` keeps
+        each model's newest match; ``metrics`` take MetricFilter or text like ``"wmape>0.3"``.
+        Prod models with WMAPE above 0.3: ``search(environment="prod", metrics=["wmape>0.3"])``.
+        """
+        return reads.search(
+            self._store,
+            fleet=fleet,
+            tenant=tenant,
+            tags=tags,
+            environment=environment,
+            status=status,
+            metrics=metrics,
+            latest_only=latest_only,
+            limit=limit,
+        )
+
+    # -- aliases and promotion ------------------------------------------------------------
+
+    def set_alias(
+        self, model: str, alias: str, version: SemVer | str, *, actor: str, reason: str
+    ) -> ModelEvent:
+        """Point any alias (environment, champion, challenger) at a version; no policy asked."""
+        split_model(model)
+        return lifecycle.set_alias(
+            self._backend,
+            model,
+            check_alias(alias),
+            SemVer.of(version),
+            actor=check_actor(actor),
+            reason=reason,
+        )
+
+    def remove_alias(self, model: str, alias: str, *, actor: str, reason: str) -> ModelEvent:
+        """Delete an alias (its version stays); NotFoundError if there is no such alias."""
+        split_model(model)
+        return lifecycle.remove_alias(
+            self._backend, model, check_alias(alias), actor=check_actor(actor), reason=reason
+        )
+
+    def promote(
+        self,
+        model: str,
+        environment: str,
+        *,
+        policy: PromotionPolicy,
+        actor: str,
+        reason: str = "",
+        version: SemVer | str | None = None,
+        batch_id: str | None = None,
+    ) -> PromotionOutcome:
+        """Move a version into ``environment`` if ``policy`` allows it; the outcome says why.
+
+        ``version`` defaults to the one in the previous environment of the policy's order (for
+        the first, the newest version not archived). Refusals and waits for approval are
+        outcomes with ``moved=False``, recorded as ``promotion_rejected`` events.
+        """
+        split_model(model)
+        return promotion.promote(
+            self._backend,
+            model,
+            check_alias(environment),
+            policy=policy,
+            actor=check_actor(actor),
+            reason=reason,
+            version=None if version is None else SemVer.of(version),
+            batch_id=batch_id,
+        )
+
+    def promote_fleet(
+        self, fleet: str, environment: str, *, policy: PromotionPolicy, actor: str, reason: str = ""
+    ) -> PromotionBatch:
+        """Promote every model of ``fleet`` into ``environment``; one outcome per tenant."""
+        return promotion.promote_fleet(
+            self._backend,
+            fleet,
+            check_alias(environment),
+            policy=policy,
+            actor=check_actor(actor),
+            reason=reason,
+        )
+
+    def approve(
+        self, model: str, version: SemVer | str, environment: str, *, actor: str, reason: str = ""
+    ) -> ModelEvent:
+        """Record a human's approval of a version for an environment (again: the first one)."""
+        split_model(model)
+        return lifecycle.approve(
+            self._backend,
+            model,
+            SemVer.of(version),
+            check_alias(environment),
+            actor=check_actor(actor),
+            reason=reason,
+        )
+
+    def rollback(self, model: str, environment: str, *, actor: str, reason: str = "") -> ModelEvent:
+        """Point ``environment`` back at the version it held before its last move.
+
+        Repeated rollbacks walk further back; if the environment was empty before that move,
+        the alias is removed. ConflictError when there is nothing left to undo.
+        """
+        split_model(model)
+        return promotion.rollback(
+            self._backend, model, check_alias(environment), actor=check_actor(actor), reason=reason
+        )
+
+    def rollback_batch(
+        self, batch_id: str, *, actor: str, reason: str = "", skip_moved: bool = False
+    ) -> list[ModelEvent]:
+        """Undo every alias move of one :meth:`promote_fleet` batch, in one transaction.
+
+        If any of those aliases moved again since, nothing is undone (ConflictError naming
+        them) unless ``skip_moved``, which undoes the others.
+        """
+        return promotion.rollback_batch(
+            self._backend, batch_id, actor=check_actor(actor), reason=reason, skip_moved=skip_moved
+        )
+
+    # -- retiring versions ----------------------------------------------------------------
+
+    def archive(
+        self, model: str, version: SemVer | str, *, actor: str, reason: str = ""
+    ) -> ModelEvent:
+        """Retire a version: it stays readable but cannot be promoted; refused while aliased."""
+        split_model(model)
+        return lifecycle.archive(
+            self._backend, model, SemVer.of(version), actor=check_actor(actor), reason=reason
+        )
+
+    def delete_version(
+        self, model: str, version: SemVer | str, *, actor: str, reason: str = ""
+    ) -> None:
+        """Delete a version's record (not its artifacts); refused while aliased; history stays."""
+        split_model(model)
+        lifecycle.delete_version(
+            self._backend, model, SemVer.of(version), actor=check_actor(actor), reason=reason
+        )
+
+    # -- lifetime -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the store's connections."""
+        self._store.close()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- artifacts ------------------------------------------------------------------------
+
+    def _signature_of(self, run: TenantRunRecord) -> Signature:
+        """The signature recorded in a run's ``model_meta`` artifact."""
+        meta = {artifact.name: artifact for artifact in run.artifacts}.get("model_meta")
+        if meta is None:
+            raise UsageError(
+                f"run {run.run_id} has no model_meta artifact to read its signature from; "
+                "pass the signature explicitly"
+            )
+        return Signature.from_meta(json.loads(self._read_artifact(meta.digest, meta.uri)))
+
+    def _read_artifact(self, digest: str, uri: str) -> bytes:
+        """Bytes of ``digest`` from the configured artifact store, else the one ``uri`` is in."""
+        url = self._artifacts_url or _store_root(uri)
+        store = self._artifact_stores.get(url)
+        if store is None:
+            store = self._artifact_stores[url] = open_artifact_store(url)
+        return store.get_bytes(digest)
+
+
+def _store_root(uri: str) -> str:
+    """The root of the artifact store holding ``uri``: blobs live at ``<root>/<sha[:2]>/<sha>``."""
+    return uri.rstrip("/").rsplit("/", 2)[0]
