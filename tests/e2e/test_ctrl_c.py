@@ -22,12 +22,6 @@ from modelfleet.data.demo import generate_demo_data
 
 pytestmark = pytest.mark.slow
 
-TERMINATE_BUG = (
-    "LocalProcessExecutor's _terminate() reads pool._processes after pool.shutdown() set it to "
-    "None: Ctrl-C while waiting for workers becomes AttributeError, so the CLI prints a "
-    "traceback and exits 1, and the fleet run is recorded 'failed', not 'interrupted'"
-)
-
 
 @dataclass(frozen=True)
 class Interrupted:
@@ -86,13 +80,11 @@ def interrupted(
     yield Interrupted(root / "home", returncode, (root / "stderr.txt").read_text())
 
 
-@pytest.mark.xfail(strict=True, reason=TERMINATE_BUG)
 def test_ctrl_c_exits_130_without_a_traceback(interrupted: Interrupted) -> None:
     assert "Traceback" not in interrupted.stderr
     assert interrupted.returncode == 130
 
 
-@pytest.mark.xfail(strict=True, reason=TERMINATE_BUG)
 def test_ctrl_c_marks_the_fleet_run_interrupted(interrupted: Interrupted) -> None:
     with modelfleet.connect(home=str(interrupted.home), environ={}) as client:
         assert [f.status for f in client.fleet_runs()] == ["interrupted"]

@@ -41,7 +41,7 @@ def quickstart(
     """Generate demo data, train the demo fleet in dev, and show where everything went."""
     from rich.console import Console
 
-    from modelfleet.cli.render import RichListener, print_summary
+    from modelfleet.cli.render import print_summary, train_with_progress
     from modelfleet.data.demo import generate_demo_data
 
     console = Console(highlight=False)
@@ -50,8 +50,7 @@ def quickstart(
     console.print(f"[bold]1/2[/] generating demo data for {stores} stores in {demo_dir}")
     result = generate_demo_data(demo_dir, stores=stores)
     console.print(f"[bold]2/2[/] training fleet from {result.spec_path} (environment dev)")
-    with RichListener() as listener:
-        summary = client.train(result.spec_path, "dev", listener=listener)
+    summary = train_with_progress(client, result.spec_path, "dev")
     print_summary(summary)
     console.print()
     console.print("[bold]Where everything went[/]")

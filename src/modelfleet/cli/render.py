@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import typer
+from rich import box
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -20,6 +23,7 @@ from rich.table import Table
 from modelfleet.cli.context import print_json_lines
 
 if TYPE_CHECKING:
+    from modelfleet.client import Client
     from modelfleet.data.canonical import FleetData
     from modelfleet.pipeline.runner import FleetRunSummary
     from modelfleet.tracking.records import TenantRunRecord
@@ -85,6 +89,21 @@ class RichListener:
             rejected=self.counts["rejected"],
             failed=self.counts["failed"],
         )
+
+
+def train_with_progress(
+    client: Client, spec: Path, environment: str, *, force: bool = False
+) -> FleetRunSummary:
+    """Train with a progress bar; Ctrl-C says how to resume and exits 130."""
+    try:
+        with RichListener() as listener:
+            return client.train(spec, environment, force=force, listener=listener)
+    except KeyboardInterrupt:
+        # Typer swallows KeyboardInterrupt before the entry point sees it, so say it here.
+        Console(stderr=True).print(
+            "[yellow]interrupted[/]: finished tenants are saved; run the same command to resume"
+        )
+        raise typer.Exit(130) from None
 
 
 def print_summary(summary: FleetRunSummary, *, max_rows: int = 40) -> None:
@@ -205,30 +224,42 @@ def run_to_json(record: TenantRunRecord, *, full: bool = False) -> dict[str, Any
     return obj
 
 
+def _gate_metric(record: TenantRunRecord) -> str:
+    return str(record.params.get("gates.metric", "")) or next(iter(record.metrics), "")
+
+
 def print_runs_table(records: Sequence[TenantRunRecord]) -> None:
-    """Runs as a table: id, fleet, tenant, env, status, gate metric vs baseline, when."""
-    table = Table(title=f"{len(records)} run(s), newest first")
+    """Runs as a table that stays readable at 80 columns: id, model, env, status, metric."""
+    metrics = {_gate_metric(r) for r in records}
+    shared = metrics.pop() if len(metrics) == 1 else None
+    table = Table(
+        title=f"{len(records)} run(s), newest first",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+        padding=(0, 1, 0, 0),
+    )
     table.add_column("run", no_wrap=True)
-    table.add_column("fleet/tenant", overflow="fold")
-    table.add_column("env", no_wrap=True)
+    table.add_column("fleet/tenant", no_wrap=True, overflow="ellipsis")
+    table.add_column("env", no_wrap=True, overflow="ellipsis", max_width=10)
     table.add_column("status", no_wrap=True)
-    table.add_column("metric", no_wrap=True)
-    table.add_column("value", justify="right", no_wrap=True)
+    if shared is None:
+        table.add_column("metric", no_wrap=True)
+    table.add_column(shared or "value", justify="right", no_wrap=True)
     table.add_column("baseline", justify="right", no_wrap=True)
-    table.add_column("finished (UTC)", no_wrap=True)
+    table.add_column("finished", no_wrap=True)
     for r in records:
-        metric = str(r.params.get("gates.metric", "")) or next(iter(r.metrics), "")
+        metric = _gate_metric(r)
         style = STATUS_STYLE.get(r.status, "")
-        table.add_row(
-            r.run_id[:8],
-            f"{r.fleet}/{r.tenant}",
-            r.environment,
-            f"[{style}]{r.status}[/]",
-            metric,
+        cells = [r.run_id[:8], f"{r.fleet}/{r.tenant}", r.environment, f"[{style}]{r.status}[/]"]
+        if shared is None:
+            cells.append(metric)
+        cells += [
             _fmt(r.metrics.get(metric)),
             _fmt(r.baseline_metrics.get(metric)),
             r.finished_at.strftime("%m-%d %H:%M"),
-        )
+        ]
+        table.add_row(*cells)
     console.print(table)
 
 
@@ -268,25 +299,30 @@ def print_run(record: TenantRunRecord) -> None:
 
 
 def print_comparison(records: Sequence[TenantRunRecord], *, as_json: bool) -> None:
-    """Metrics, baseline metrics and params of several runs side by side."""
-    rows: list[tuple[str, list[str]]] = []
-    keys = sorted({k for r in records for k in r.metrics})
-    rows += [(f"metric.{k}", [_fmt(r.metrics.get(k)) for r in records]) for k in keys]
-    keys = sorted({k for r in records for k in r.baseline_metrics})
-    rows += [(f"baseline.{k}", [_fmt(r.baseline_metrics.get(k)) for r in records]) for k in keys]
-    keys = sorted({k for r in records for k in r.params})
-    rows += [(f"param.{k}", [str(r.params.get(k, "-")) for r in records]) for k in keys]
+    """Run facts, metrics, baseline metrics and params of several runs side by side."""
+    from modelfleet.tracking.compare import compare_runs
+
+    comparison = compare_runs(records)
     if as_json:
+        # Raw values (full-precision numbers, null where a run lacks the key) for scripts.
         print_json_lines(
-            {"key": key, "values": dict(zip([r.run_id for r in records], values, strict=True))}
-            for key, values in rows
+            {
+                "section": row.section,
+                "key": f"{row.section}.{row.key}",
+                "differs": row.differs,
+                "values": dict(zip(comparison.run_ids, row.values, strict=True)),
+            }
+            for row in comparison.rows
         )
         return
-    table = Table(title="run comparison")
+    table = Table(title="run comparison (differing rows in bold)")
     table.add_column("")
-    for r in records:
-        table.add_column(f"{r.run_id[:8]}\n{r.tenant}", justify="right")
-    for key, values in rows:
-        differs = len(set(values)) > 1
-        table.add_row(f"[bold]{key}[/]" if differs else key, *values)
+    for label in comparison.columns:
+        table.add_column(label, justify="right", overflow="fold")
+    for row in comparison.rows:
+        key = f"{row.section}.{row.key}" if row.section != "run" else row.key
+        cells = [
+            "-" if v is None else (_fmt(v) if isinstance(v, float) else str(v)) for v in row.values
+        ]
+        table.add_row(f"[bold]{key}[/]" if row.differs else key, *cells)
     console.print(table)

@@ -55,11 +55,10 @@ def train(
     ] = None,
 ) -> None:
     """Train every selected tenant of a fleet; re-running skips tenants already done."""
-    from modelfleet.cli.render import RichListener, print_summary
+    from modelfleet.cli.render import print_summary, train_with_progress
 
     client = state(ctx).local_client(workers=workers)
-    with RichListener() as listener:
-        summary = client.train(spec, env, force=force, listener=listener)
+    summary = train_with_progress(client, spec, env, force=force)
     print_summary(summary)
     if summary.status == "failed":
         raise typer.Exit(1)

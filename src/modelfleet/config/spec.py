@@ -214,10 +214,26 @@ class FleetSpec(Strict):
         return {str(k): str(v) for k, v in key.items()}
 
     def config_hash(self) -> str:
-        """A stable hash of what affects training (not the description or file location)."""
-        payload = self.model_dump(by_alias=True, mode="json", exclude={"description", "base_dir"})
-        text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(text.encode()).hexdigest()
+        """A stable hash of the whole spec as loaded (not the description or file location)."""
+        return _hash(self.model_dump(by_alias=True, mode="json", exclude=set(_NOT_CONFIG)))
+
+    def training_hash(self) -> str:
+        """A hash of what shapes one tenant's training, for a spec from :meth:`for_tenant`.
+
+        Other environments' overlays and other tenants' overrides are left out: editing them
+        must not retrain this tenant. The chosen overlay and this tenant's override are
+        already merged into the fields that remain.
+        """
+        exclude = _NOT_CONFIG | {"environments", "tenants"}
+        return _hash(self.model_dump(by_alias=True, mode="json", exclude=exclude))
+
+
+_NOT_CONFIG: set[str] = {"description", "base_dir"}
+
+
+def _hash(payload: Mapping[str, Any]) -> str:
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _merge_override(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

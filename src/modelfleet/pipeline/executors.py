@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -24,6 +25,7 @@ R = TypeVar("R")
 
 # Workers import these once when the fork server starts instead of once per worker.
 _PRELOAD = ["modelfleet.pipeline.tenant"]
+WORKER_DIED = "worker process died (killed or out of memory)"
 
 
 @dataclass(frozen=True)
@@ -62,9 +64,9 @@ class LocalProcessExecutor:
         if workers < 1:
             raise ExecutorError(f"workers must be at least 1, got {workers}")
         self.workers = workers
-        # A bounded window keeps memory flat for 10,000 tenants and limits what a broken pool
-        # takes with it to the items in flight.
-        self.max_in_flight = max_in_flight or workers * 4
+        # A bounded window keeps memory flat for 10,000 tenants and bounds the suspects a
+        # dead worker leaves to re-run.
+        self.max_in_flight = max_in_flight or workers * 2
 
     def _new_pool(self) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")
@@ -76,14 +78,27 @@ class LocalProcessExecutor:
         )
 
     def run(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[Outcome[T, R]]:
-        """Run ``fn`` on every item across the pool, yielding as each finishes."""
+        """Run ``fn`` on every item across the pool, yielding as each finishes.
+
+        When a worker dies, the pool cannot say which item killed it, so every item in flight
+        becomes a suspect. Suspects are re-run one at a time on a fresh pool: one that kills its
+        worker alone is the culprit and fails; the others complete normally.
+        """
         pending = iter(items)
+        suspects: deque[T] = deque()
+        isolated = False
         pool = self._new_pool()
         in_flight: dict[Future[R], T] = {}
         try:
             while True:
-                for item in islice(pending, self.max_in_flight - len(in_flight)):
-                    in_flight[pool.submit(fn, item)] = item
+                if not in_flight:
+                    isolated = bool(suspects)
+                    if isolated:
+                        suspect = suspects.popleft()
+                        in_flight[pool.submit(fn, suspect)] = suspect
+                if not isolated:
+                    for item in islice(pending, self.max_in_flight - len(in_flight)):
+                        in_flight[pool.submit(fn, item)] = item
                 if not in_flight:
                     return
                 done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
@@ -94,14 +109,15 @@ class LocalProcessExecutor:
                         yield Outcome(item, future.result())
                     except BrokenProcessPool:
                         broken = True
-                        yield Outcome(item, None, "worker process died (killed or out of memory)")
+                        if isolated:
+                            yield Outcome(item, None, WORKER_DIED)
+                        else:
+                            suspects.append(item)
                     except Exception as exc:
                         yield Outcome(item, None, f"{type(exc).__name__}: {exc}")
                 if broken:
-                    # Every future still in flight belongs to the dead pool: fail them, then
-                    # carry on with a fresh pool so the rest of the fleet still trains.
-                    for item in in_flight.values():
-                        yield Outcome(item, None, "worker process died (killed or out of memory)")
+                    # Every future still in flight belonged to the dead pool.
+                    suspects.extend(in_flight.values())
                     in_flight.clear()
                     pool.shutdown(wait=False, cancel_futures=True)
                     pool = self._new_pool()
@@ -122,10 +138,11 @@ def _ignore_sigint() -> None:
 
 def _terminate(pool: ProcessPoolExecutor) -> None:
     """Cancel queued work and end the pool's worker processes now."""
-    pool.shutdown(wait=False, cancel_futures=True)
     # ProcessPoolExecutor gains terminate_workers() only in Python 3.14; until then reach for
-    # the processes it keeps.
-    for process in list(getattr(pool, "_processes", {}).values()):
+    # the processes it keeps, before shutdown() forgets them.
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
         if process.is_alive():
             process.terminate()
 

@@ -157,10 +157,12 @@ def _failed_record(
     tenant: str,
     reason: str,
     findings: tuple[FindingRecord, ...],
-    config_hash: str,
     fingerprint: str | None,
 ) -> TenantRunRecord:
+    """The record of a tenant that could not train; ``spec`` is the fleet spec."""
     now = datetime.now(UTC)
+    tenant_spec = spec.for_tenant(tenant) if tenant in spec.tenants.overrides else spec
+    config_hash = tenant_spec.training_hash()
     return TenantRunRecord(
         run_id=new_run_id(),
         fleet_run_id=fleet_run_id,
@@ -173,7 +175,7 @@ def _failed_record(
         task_key=task_key(spec, tenant, config_hash, fingerprint),
         config_hash=config_hash,
         data_fingerprint=fingerprint,
-        model_family=spec.model.family,
+        model_family=tenant_spec.model.family,
         code_version=None,
         params={},
         metrics={},
@@ -199,13 +201,15 @@ class _Batcher:
             self.flush()
 
     def flush(self) -> None:
-        if self.pending:
-            self.tracker.record_runs(self.pending)
-            for record in self.pending:
-                self.listener.tenant_finished(record)
-            self.written.extend(self.pending)
-            self.pending = []
+        batch, self.pending = self.pending, []
         self.last_flush = time.monotonic()
+        if batch:
+            self.tracker.record_runs(batch)
+            # Bookkeeping before the listener: if it raises (Ctrl-C in a progress bar), the
+            # batch is already written and must not be written twice.
+            self.written.extend(batch)
+            for record in batch:
+                self.listener.tenant_finished(record)
 
 
 def train_fleet(
@@ -230,13 +234,12 @@ def train_fleet(
         listen.stage("loading and validating data")
         data = load_fleet_data(spec, now=now)
         tenant_specs = {t: spec.for_tenant(t) for t in data.tenants}
-        hashes = {t: s.config_hash() for t, s in tenant_specs.items()}
+        hashes = {t: s.training_hash() for t, s in tenant_specs.items()}
         by_tenant: dict[str, list[Finding]] = {}
         for finding in data.findings:
             if finding.tenant is not None:
                 by_tenant.setdefault(finding.tenant, []).append(finding)
         for tenant, reason in sorted(data.failed.items()):
-            tspec = spec.for_tenant(tenant) if tenant in spec.tenants.overrides else spec
             batcher.add(
                 _failed_record(
                     spec,
@@ -244,7 +247,6 @@ def train_fleet(
                     tenant,
                     reason,
                     _finding_records(by_tenant.get(tenant, [])),
-                    tspec.config_hash(),
                     data.fingerprints.get(tenant),
                 )
             )
@@ -299,7 +301,6 @@ def train_fleet(
                         item.tenant,
                         outcome.error or "unknown error",
                         item.findings,
-                        item.config_hash,
                         item.data_fingerprint,
                     )
                 )
@@ -332,8 +333,6 @@ def train_fleet(
             s: sum(1 for r in batcher.written if r.status == s)
             for s in ("succeeded", "rejected", "failed")
         }
-        if status == "interrupted":
-            tracker.mark_interrupted(fleet_run_id)
-        else:
-            tracker.finish_fleet_run(fleet_run_id, status, skipped=len(skipped), **counts)
+        # Interrupted runs keep their counts too: they say what the re-run will not redo.
+        tracker.finish_fleet_run(fleet_run_id, status, skipped=len(skipped), **counts)
         tracker.close()

@@ -20,8 +20,6 @@ from modelfleet.registry.semver import next_patch, next_registered
 from modelfleet.store import ModelRow, NewEventRow, NewVersionRow, RegistryTx, VersionRow
 from modelfleet.tracking.records import ArtifactRecord, TenantRunRecord
 
-RESERVED_TAGS = ("fleet", "tenant")
-
 
 def check_registrable(run: TenantRunRecord) -> ArtifactRecord:
     """The run's model artifact, after checking the run may become a version at all."""

@@ -10,8 +10,9 @@ same SQLAlchemy statement every other read uses, so the two paths cannot disagre
 The kept connections run in autocommit mode: every lookup is its own read, sees everything
 committed before it, and never leaves a transaction open. A connection that fails is dropped
 and the lookup retried once on a fresh one (a database restart costs one retry, like the pool's
-pre-ping); a forked child never touches its parent's connections. In-memory SQLite has a single
-shared connection, so there each lookup borrows it from the pool instead.
+pre-ping); a forked child never uses or closes its parent's connections. At most
+:data:`MAX_KEPT` threads keep one (a server's worker threads); others, and in-memory SQLite,
+whose single connection everyone shares, borrow a connection from the pool per lookup.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import contextlib
 import os
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
@@ -29,6 +30,8 @@ from sqlalchemy.pool import PoolProxiedConnection
 from modelfleet.store.registry_rows import VersionRow
 from modelfleet.store.registry_sql import statements
 from modelfleet.store.registry_tx import version_row
+
+MAX_KEPT: Final = 32
 
 
 class AliasLookup:
@@ -54,33 +57,31 @@ class AliasLookup:
         self._dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
         self._autocommit = dialect.name == "postgresql"
         self._local = threading.local()
-        self._kept: list[PoolProxiedConnection] = []
+        self._kept: list[tuple[int, PoolProxiedConnection]] = []  # (pid, connection)
         self._kept_lock = threading.Lock()
 
     def __call__(self, model: str, alias: str) -> VersionRow | None:
         """The version ``alias`` of ``model`` points at, or None."""
         params: dict[str, Any] = {**self._params, "model": model, "alias": alias}
         bound = tuple(params[name] for name in self._order) if self._order is not None else params
-        if not self._keep:
+        connection = self._connection() if self._keep else None
+        if connection is None:
             return self._borrowed(bound)
         try:
-            row = self._fetch(self._connection(), bound)
+            row = self._fetch(connection, bound)
         except self._dbapi_error:
             self._drop()  # maybe the server restarted: one retry on a fresh connection
-            try:
-                row = self._fetch(self._connection(), bound)
-            except self._dbapi_error as exc:
-                self._drop()
-                raise DBAPIError.instance(self._sql, bound, exc, self._dbapi_error) from exc
+            return self._borrowed(bound)
         return None if row is None else self._row(row)
 
     def close(self) -> None:
         """Close the connections threads kept (each thread opens a new one if used again)."""
         with self._kept_lock:
             kept, self._kept = self._kept, []
-        for connection in kept:
-            with contextlib.suppress(Exception):  # already broken: nothing left to release
-                connection.close()
+        for pid, connection in kept:
+            if pid == os.getpid():  # a parent's connection is the parent's to close
+                with contextlib.suppress(Exception):  # already broken: nothing to release
+                    connection.close()
 
     def _borrowed(self, bound: Any) -> VersionRow | None:
         connection = self._engine.raw_connection()
@@ -107,13 +108,16 @@ class AliasLookup:
             values[index] = convert(values[index])
         return version_row(values, self._names)
 
-    def _connection(self) -> PoolProxiedConnection:
-        """This thread's kept connection, opened (outside the pool) on first use."""
+    def _connection(self) -> PoolProxiedConnection | None:
+        """This thread's kept connection, opened on first use; None once enough are kept."""
         kept = getattr(self._local, "kept", None)
         if kept is not None and kept[0] == os.getpid():
             connection: PoolProxiedConnection = kept[1]
             return connection
         # A forked child inherits the parent's thread-local but must never use its socket.
+        with self._kept_lock:
+            if len(self._kept) >= MAX_KEPT:
+                return None
         connection = self._engine.raw_connection()
         if self._autocommit:
             connection.rollback()  # a pre-ping may have opened a transaction
@@ -121,15 +125,16 @@ class AliasLookup:
         connection.detach()  # ours until close(); the pool's size limits stay for others
         self._local.kept = (os.getpid(), connection)
         with self._kept_lock:
-            self._kept.append(connection)
+            self._kept.append(self._local.kept)
         return connection
 
     def _drop(self) -> None:
+        """Close and forget this thread's kept connection (the next lookup opens a new one)."""
         kept = getattr(self._local, "kept", None)
         self._local.kept = None
         if kept is not None and kept[0] == os.getpid():
             with self._kept_lock:
-                if kept[1] in self._kept:
-                    self._kept.remove(kept[1])
+                if kept in self._kept:
+                    self._kept.remove(kept)
             with contextlib.suppress(Exception):
                 kept[1].close()

@@ -74,11 +74,6 @@ def test_rerun_after_an_interrupt_trains_exactly_the_missing_tenants(
     assert again.status == "succeeded"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an interrupted fleet run keeps succeeded/rejected/failed = 0: mark_interrupted "
-    "records no counts although tenant runs of that fleet run were written",
-)
 def test_interrupted_fleet_run_counts_the_tenants_it_recorded(
     interrupted: Interrupted, client: Client
 ) -> None:
@@ -110,21 +105,12 @@ class _CtrlCOnSecondTenant:
             raise KeyboardInterrupt
 
 
-LISTENER_INTERRUPT_BUG = (
-    "_Batcher.flush writes the batch, then calls the listener, and only then clears pending; a "
-    "KeyboardInterrupt from the listener leaves the written records pending, the runner's "
-    "except-block flushes them again, the store refuses the duplicate run ids (StoreError), "
-    "and that error replaces the KeyboardInterrupt and the fleet run is marked failed"
-)
-
-
 @pytest.fixture
 def flush_every_record(monkeypatch: pytest.MonkeyPatch) -> None:
     """Write each tenant record as soon as it arrives (not in batches of 64 / one second)."""
     monkeypatch.setattr(runner_module, "_FLUSH_EVERY", 1)
 
 
-@pytest.mark.xfail(strict=True, reason=LISTENER_INTERRUPT_BUG)
 @pytest.mark.usefixtures("flush_every_record")
 def test_ctrl_c_in_the_listener_interrupts_the_run_and_keeps_written_tenants(
     client: Client, demo: DemoData, demo_tenants: tuple[str, ...]

@@ -211,7 +211,7 @@ def test_data_fingerprint_is_the_fingerprint_of_the_tenants_own_data(trained: Tr
 
 def test_config_hash_is_the_hash_of_the_tenants_effective_spec(trained: Trained) -> None:
     for tenant, run in trained.runs.items():
-        assert run.config_hash == trained.spec.for_tenant(tenant).config_hash()
+        assert run.config_hash == trained.spec.for_tenant(tenant).training_hash()
     assert trained.runs["3"].config_hash != trained.runs["1"].config_hash
 
 

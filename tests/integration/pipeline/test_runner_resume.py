@@ -7,18 +7,11 @@ from typing import Any
 
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-import pytest
 
 from modelfleet.client import Client
 from modelfleet.data.demo import DemoData
 from modelfleet.pipeline.executors import InlineExecutor
 from modelfleet.pipeline.runner import FleetRunSummary
-
-CONFIG_HASH_BUG = (
-    "config_hash() of a tenant's spec covers the whole spec, including tenants.overrides of "
-    "every other tenant and the other environments' overlays, so any such edit changes every "
-    "tenant's task key and retrains the whole fleet"
-)
 
 
 def _train(client: Client, demo: DemoData, env: str = "dev", **kwargs: Any) -> FleetRunSummary:
@@ -126,7 +119,6 @@ def test_training_another_environment_does_not_skip_tenants_done_in_dev(
     assert {r.params["model.n_estimators"] for r in prod.records} == {200}
 
 
-@pytest.mark.xfail(strict=True, reason=CONFIG_HASH_BUG)
 def test_changed_override_retrains_only_that_tenant(
     client: Client, demo: DemoData, edit_spec: Callable[..., None]
 ) -> None:
@@ -141,7 +133,6 @@ def test_changed_override_retrains_only_that_tenant(
     assert _tenants(again) == ["2"]
 
 
-@pytest.mark.xfail(strict=True, reason=CONFIG_HASH_BUG)
 def test_changed_overlay_of_another_environment_retrains_nothing(
     client: Client, demo: DemoData, edit_spec: Callable[..., None]
 ) -> None:

@@ -93,23 +93,12 @@ def test_the_fleet_run_ends_partial_with_counts(killed_run: KilledRun) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runner._failed_record takes model_family from the fleet spec, not the tenant's "
-    "own spec, so a tenant whose override changes the family is recorded as 'lightgbm'",
-)
 def test_the_killed_tenants_record_names_its_own_model_family(killed_run: KilledRun) -> None:
     record = next(r for r in killed_run.summary.records if r.tenant == KILLER)
 
     assert record.model_family.endswith(".DieOnFit")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LocalProcessExecutor fails every item in flight when one worker dies (up to "
-    "workers*4 tenants, queued ones included) with 'worker process died'; the class "
-    "docstring promises only the items the dead worker was running fail",
-)
 def test_a_dead_worker_does_not_fail_the_tenants_queued_beside_it(
     tmp_path: Path,
     demo: DemoData,

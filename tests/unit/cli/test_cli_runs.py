@@ -156,16 +156,11 @@ def test_compare_json_gives_one_line_per_key_with_a_value_per_run(
     assert all(set(row["values"]) == {a.run_id, b.run_id} for row in rows)
     by_key = {row["key"]: row["values"] for row in rows}
     assert by_key["param.model.num_leaves"] == {
-        a.run_id: str(a.params["model.num_leaves"]),
-        b.run_id: str(b.params["model.num_leaves"]),
+        a.run_id: a.params["model.num_leaves"],
+        b.run_id: b.params["model.num_leaves"],
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runs compare --json emits metrics as display strings rounded to 4 significant "
-    "digits ('0.1929'), unlike runs list --json; scripts lose precision and must parse text",
-)
 def test_compare_json_gives_metrics_as_full_precision_numbers(
     runs_cli: CliRunner, trained_home: Any
 ) -> None:
@@ -195,11 +190,6 @@ def test_compare_with_an_unknown_id_is_a_clean_not_found_error(
     assert "Traceback" not in result.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="at 80 columns (pipes, CI, many terminals) the runs table gives its no-wrap columns "
-    "all but one character, so 'fleet/tenant' is folded one letter per line",
-)
 def test_list_table_is_readable_at_80_columns(
     console_script: Callable[..., Any], trained_home: Any
 ) -> None:

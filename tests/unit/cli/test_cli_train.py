@@ -129,11 +129,6 @@ def test_ctrl_c_exits_130_and_marks_the_fleet_run_interrupted(
         assert [f.status for f in client.fleet_runs()] == ["interrupted"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Typer turns KeyboardInterrupt into Exit(130) inside app(), so the except "
-    "KeyboardInterrupt in cli.app.main() never runs and its resume hint is never printed",
-)
 @pytest.mark.usefixtures("ctrl_c_while_loading")
 def test_ctrl_c_prints_how_to_resume(cli: CliRunner, demo: DemoData) -> None:
     result = cli("train", str(demo.spec_path), "--workers", "0")

@@ -12,14 +12,7 @@ import pytest
 
 from modelfleet.pipeline.executors import LocalProcessExecutor
 
-TERMINATE_BUG = (
-    "_terminate() reads pool._processes after pool.shutdown(), which sets it to None, so it "
-    "raises AttributeError: the KeyboardInterrupt is replaced by AttributeError and the workers "
-    "are not terminated"
-)
 
-
-@pytest.mark.xfail(strict=True, reason=TERMINATE_BUG)
 def test_ctrl_c_while_waiting_for_results_propagates_as_keyboard_interrupt() -> None:
     outcomes = LocalProcessExecutor(2).run(time.sleep, [0.0, 1.0, 1.0, 1.0])
     next(outcomes)
@@ -28,7 +21,6 @@ def test_ctrl_c_while_waiting_for_results_propagates_as_keyboard_interrupt() -> 
         outcomes.throw(KeyboardInterrupt())
 
 
-@pytest.mark.xfail(strict=True, reason=TERMINATE_BUG)
 def test_abandoning_the_run_midway_closes_it_without_error() -> None:
     outcomes = LocalProcessExecutor(2).run(time.sleep, [0.0, 1.0, 1.0, 1.0])
     next(outcomes)

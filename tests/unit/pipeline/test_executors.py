@@ -42,15 +42,13 @@ def test_an_exception_fails_only_its_item(executor) -> None:
     assert [outcomes[i].result for i in (0, 1, 2, 4, 5)] == [0, 1, 2, 4, 5]
 
 
-def test_a_dead_worker_fails_only_items_in_flight_and_the_rest_complete() -> None:
-    executor = LocalProcessExecutor(2, max_in_flight=2)
+def test_a_dead_worker_fails_only_the_item_that_killed_it() -> None:
+    executor = LocalProcessExecutor(2, max_in_flight=4)
     outcomes = {o.item: o for o in executor.run(die_on_three, range(12))}
     assert set(outcomes) == set(range(12))
     assert "worker process died" in (outcomes[3].error or "")
-    dead = [i for i, o in outcomes.items() if o.error]
-    # Only items in the dead pool's window can be lost; later ones run on a new pool.
-    assert len(dead) <= 2
-    assert all(outcomes[i].result == i for i in range(5, 12))
+    assert [i for i, o in outcomes.items() if o.error] == [3]
+    assert all(outcomes[i].result == i for i in range(12) if i != 3)
 
 
 def test_zero_workers_means_inline() -> None:
