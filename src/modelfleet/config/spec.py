@@ -242,11 +242,20 @@ def _merge_override(base: dict[str, Any], override: Mapping[str, Any]) -> dict[s
     for key, value in override.items():
         if key == "sources" and isinstance(value, list):
             merged["sources"] = _merge_sources(base.get("sources", []), value)
+        elif key == "model" and isinstance(value, Mapping) and _changes_family(base, value):
+            # Another family's params mean nothing to this one: start from the override's.
+            merged["model"] = dict(value)
         elif isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
             merged[key] = _merge_override(dict(merged[key]), value)
         else:
             merged[key] = value
     return merged
+
+
+def _changes_family(base: Mapping[str, Any], model: Mapping[str, Any]) -> bool:
+    current = base.get("model")
+    family = current.get("family", "lightgbm") if isinstance(current, Mapping) else "lightgbm"
+    return "family" in model and model["family"] != family
 
 
 def _merge_sources(base: list[Any], override: list[Any]) -> list[Any]:

@@ -235,3 +235,22 @@ def test_tenant_id_with_path_characters_is_rejected(write_spec, minimal_spec) ->
     minimal_spec["tenants"] = {"include": ["../../etc"]}
     with pytest.raises(ConfigError, match="not a valid tenant id"):
         load_spec(write_spec(minimal_spec))
+
+
+def test_override_that_changes_the_family_does_not_inherit_the_fleets_params(
+    write_spec, minimal_spec
+) -> None:
+    minimal_spec["model"] = {"family": "lightgbm", "params": {"num_leaves": 31}}
+    minimal_spec["tenants"] = {
+        "overrides": {
+            "7": {
+                "model": {
+                    "family": "sklearn:sklearn.linear_model.Ridge",
+                    "params": {"alpha": 2.0},
+                }
+            }
+        }
+    }
+    model = load_spec(write_spec(minimal_spec)).for_tenant("7").model
+    assert model.family == "sklearn:sklearn.linear_model.Ridge"
+    assert model.params == {"alpha": 2.0}
