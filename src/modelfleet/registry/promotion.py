@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from modelfleet.errors import ConflictError, ModelfleetError, NotFoundError
@@ -37,12 +37,18 @@ ATTEMPTS: Final = 8  # tries when another writer changes the model between judgi
 
 @dataclass(frozen=True)
 class _Facts:
-    """Everything a verdict depends on; compared again under the lock before moving."""
+    """Everything a verdict depends on; compared again under the lock before moving.
+
+    On PostgreSQL every statement of a read transaction sees its own snapshot, so facts read
+    without the lock may mix two states; facts read under the lock are consistent. Applying a
+    verdict only when the two compare equal means it was reached on the state it changes.
+    """
 
     candidate: VersionRow | None
     incumbent_id: int | None
     approved_by: str | None
     missing: str  # why there is no candidate, when there is none
+    incumbent: VersionRow | None = field(default=None, compare=False)  # same id, same version
 
 
 def new_batch_id() -> str:
@@ -68,8 +74,7 @@ def promote(
             time.sleep(random.uniform(0, 0.002 * attempt))
         with backend.store.registry(f"read {model} for promotion") as tx:
             facts = _facts(tx, model, environment, policy, version)
-            incumbent = tx.version_by_alias(model, environment)
-        candidate = facts.candidate
+        candidate, incumbent = facts.candidate, facts.incumbent
         if candidate is not None and incumbent is not None and candidate.id == incumbent.id:
             return PromotionOutcome(
                 model,
@@ -79,19 +84,17 @@ def promote(
                 _v(candidate),
                 f"{text_of(candidate)} is already in {environment}; nothing to do",
             )
-        decision = _judge(backend, facts, incumbent, environment, policy)
+        decision = _judge(backend, facts, environment, policy)
         with backend.store.registry(f"promote {model} to {environment}", write=True) as tx:
             tx.lock([model])
             if _facts(tx, model, environment, policy, version) != facts:
                 continue  # someone moved or changed the model meanwhile: judge again
             note = f"{reason}: {decision.reason}" if reason else decision.reason
-            _record(
-                tx, backend, model, environment, decision, facts, incumbent, actor, note, batch_id
-            )
+            moved = _record(tx, backend, model, environment, decision, facts, actor, note, batch_id)
         return PromotionOutcome(
             model,
             environment,
-            decision.moved,
+            moved,
             _v(incumbent),
             _v(candidate),
             decision.reason,
@@ -220,15 +223,14 @@ def _record(
     environment: str,
     decision: Decision,
     facts: _Facts,
-    incumbent: VersionRow | None,
     actor: str,
     note: str,
     batch_id: str | None,
-) -> None:
-    """Apply a verdict under the lock: move the alias, or record why it did not move."""
+) -> bool:
+    """Apply a verdict under the lock: move the alias, or record why not. True if it moved."""
     at = backend.clock()
     if decision.moved and facts.candidate is not None:
-        move_alias(
+        event = move_alias(
             tx,
             model=model,
             alias=environment,
@@ -238,7 +240,7 @@ def _record(
             at=at,
             batch_id=batch_id,
         )
-        return
+        return event is not None  # facts equal under the lock: the alias was elsewhere
     tx.add_event(
         NewEventRow(
             model=model,
@@ -247,11 +249,12 @@ def _record(
             reason=note,
             at=at,
             alias=environment,
-            from_version=text_of(incumbent),
+            from_version=text_of(facts.incumbent),
             to_version=text_of(facts.candidate),
             batch_id=batch_id,
         )
     )
+    return False
 
 
 def _facts(
@@ -272,6 +275,7 @@ def _facts(
     approval = None if candidate is None else tx.approval(model, candidate.id, environment)
     return _Facts(
         candidate=candidate,
+        incumbent=incumbent,
         incumbent_id=None if incumbent is None else incumbent.id,
         approved_by=None if approval is None else approval.actor,
         missing=missing,
@@ -297,11 +301,11 @@ def _default_candidate(
 def _judge(
     backend: Backend,
     facts: _Facts,
-    incumbent: VersionRow | None,
     environment: str,
     policy: PromotionPolicy,
 ) -> Decision:
     """The verdict on ``facts``, re-scoring the incumbent when the step's gate needs it."""
+    incumbent = facts.incumbent
     if facts.candidate is None:
         return Decision(False, f"nothing to promote to {environment}: {facts.missing}")
     candidate = to_version(facts.candidate)

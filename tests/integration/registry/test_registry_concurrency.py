@@ -30,10 +30,13 @@ def test_concurrent_moves_of_one_alias_keep_a_consistent_chain(durable_store_url
         current = registry.resolve(f"{MODEL}@prod")
         versions = registry.versions(MODEL)
     chain = [e for e in events if e.alias == "prod" and e.kind == "alias_set"]
-    assert len(chain) == moves > 0
+    shown = "\n".join(
+        f"{e.id} {e.kind} {e.from_version}->{e.to_version} {e.reason}" for e in events
+    )
+    assert len(chain) == moves > 0, f"{moves} moves reported; history:\n{shown}"
     assert chain[0].from_version is None
     for before, after in itertools.pairwise(chain):
-        assert after.from_version == before.to_version
+        assert after.from_version == before.to_version, shown
     assert chain[-1].to_version == current.version
     # Exactly the version prod points at is active, and its status changes were all recorded.
     assert {str(v.version): v.status for v in versions} == {

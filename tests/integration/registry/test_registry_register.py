@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from modelfleet.artifacts import LocalArtifactStore
 from modelfleet.errors import PromotionError, UsageError
 from modelfleet.registry import Registry, SemVer
-from modelfleet.tracking import TenantRunRecord
+from modelfleet.tracking import ArtifactRecord, TenantRunRecord
 
-from .conftest import SIGNATURE, WIDER, Add, MakeRun, holdout_rows, trained_run
+from .conftest import MODEL_SIGNATURE, SIGNATURE, WIDER, Add, MakeRun
 
 
 def test_the_first_version_of_a_model_is_1_0_0_and_a_candidate(add: Add) -> None:
@@ -124,14 +126,21 @@ def test_register_many_writes_all_runs_or_none(registry: Registry, make_run: Mak
 
 
 def test_without_a_signature_it_is_read_from_the_model_meta_artifact(
-    registry: Registry, tmp_path: Path
+    registry: Registry, make_run: MakeRun, tmp_path: Path
 ) -> None:
-    run = trained_run(tmp_path, "s1", slope=2.0, vocab=("north", "south"), holdout=holdout_rows())
+    meta = LocalArtifactStore(tmp_path).put_bytes(
+        json.dumps({"signature": MODEL_SIGNATURE.to_dict()}).encode()
+    )
+    run = make_run("s1")
+    run = replace(
+        run,
+        artifacts=(*run.artifacts, ArtifactRecord("model_meta", "json", meta.digest, meta.uri, 1)),
+    )
 
     version = registry.register(run, actor="a")
 
-    assert version.signature.input_names == ("x", "region")
-    assert version.meta_digest is not None and version.holdout_digest is not None
+    assert version.signature == MODEL_SIGNATURE
+    assert version.meta_digest == meta.digest
 
 
 def test_a_metadata_change_is_a_new_patch_version_on_the_same_artifacts(
