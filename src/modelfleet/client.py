@@ -25,7 +25,8 @@ from modelfleet.serving.shared import SpecLike, local_user, spec_for
 if TYPE_CHECKING:
     from modelfleet.data.canonical import FleetData
     from modelfleet.pipeline.executors import Executor
-    from modelfleet.pipeline.runner import FleetRunSummary, RunListener
+    from modelfleet.pipeline.recording import RunListener
+    from modelfleet.pipeline.runner import FleetRunSummary
     from modelfleet.registry.policy import PromotionPolicy
     from modelfleet.registry.records import (
         MetricFilter,
@@ -134,7 +135,13 @@ class Client:
 
         spec = load_spec(spec_path, environment)
         return train_fleet(
-            spec, self.settings, force=force, executor=executor, listener=listener, now=now
+            spec,
+            self.settings,
+            force=force,
+            executor=executor,
+            listener=listener,
+            now=now,
+            actor=self.actor,
         )
 
     # ------------------------------------------------------------------ tracking

@@ -127,6 +127,7 @@ def print_summary(summary: FleetRunSummary, *, max_rows: int = 40) -> None:
     table.add_column("status")
     table.add_column(f"{metric or 'metric'}", justify="right")
     table.add_column("baseline", justify="right")
+    table.add_column("version", no_wrap=True)
     table.add_column("note", overflow="fold")
     for record in records[:max_rows]:
         value = record.metrics.get(metric) if metric else None
@@ -137,6 +138,7 @@ def print_summary(summary: FleetRunSummary, *, max_rows: int = 40) -> None:
             f"[{style}]{record.status}[/]",
             _fmt(value),
             _fmt(base),
+            summary.versions.get(record.tenant, "-"),
             record.reason or "",
         )
     if len(records) > max_rows:

@@ -72,6 +72,14 @@ environments:
   staging: {{}}
   prod: {{}}
 
+# Promotion: dev -> staging -> prod, no skipping. Staging must not be worse than the version it
+# replaces by more than 2% (both scored on the same holdout); prod also needs a human approval.
+promotion:
+  order: [dev, staging, prod]
+  steps:
+    staging: {{max_regression: 0.02}}
+    prod: {{min_improvement: 0.05, max_regression: 0.0, approval: true}}
+
 # Which stores train, and what differs for some of them.
 tenants:
   include: all

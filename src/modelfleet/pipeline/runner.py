@@ -13,10 +13,9 @@ import hashlib
 import json
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -27,39 +26,14 @@ from modelfleet.config.spec import FleetSpec
 from modelfleet.data.canonical import TENANT_COLUMN, Finding, FleetData
 from modelfleet.data.ingest import load_fleet_data
 from modelfleet.pipeline.executors import Executor, make_executor
+from modelfleet.pipeline.recording import Recorder, RunListener, SilentListener
 from modelfleet.pipeline.tenant import TenantTask, train_tenant
+from modelfleet.registry import Registry
 from modelfleet.tracking.lineage import code_version, package_versions
 from modelfleet.tracking.records import FindingRecord, TenantRunRecord, new_run_id
 from modelfleet.tracking.tracker import Tracker
 from modelfleet.training.features import FeatureSet, build_forecast_features
 from modelfleet.version import __version__
-
-_FLUSH_EVERY = 64
-_FLUSH_SECONDS = 1.0
-
-
-class RunListener(Protocol):
-    """Receives progress from a fleet run (the CLI draws a progress bar from it)."""
-
-    def stage(self, message: str) -> None:
-        """A coarse step started (loading data, building features...)."""
-
-    def started(self, total: int, skipped: int) -> None:
-        """Training is about to start for ``total`` tenants; ``skipped`` were already done."""
-
-    def tenant_finished(self, record: TenantRunRecord) -> None:
-        """One tenant's record was written."""
-
-
-class _Silent:
-    def stage(self, message: str) -> None:
-        pass
-
-    def started(self, total: int, skipped: int) -> None:
-        pass
-
-    def tenant_finished(self, record: TenantRunRecord) -> None:
-        pass
 
 
 @dataclass(frozen=True)
@@ -76,6 +50,7 @@ class FleetRunSummary:
     duration_seconds: float
     store_url: str
     artifacts_url: str
+    versions: Mapping[str, str] = field(default_factory=dict)  # tenant -> registered version
 
     def count(self, status: str) -> int:
         """How many tenants ended with ``status`` in this invocation."""
@@ -186,32 +161,6 @@ def _failed_record(
     )
 
 
-class _Batcher:
-    """Writes records in small transactions: each one small, few enough to be cheap."""
-
-    def __init__(self, tracker: Tracker, listener: RunListener) -> None:
-        self.tracker, self.listener = tracker, listener
-        self.pending: list[TenantRunRecord] = []
-        self.written: list[TenantRunRecord] = []
-        self.last_flush = time.monotonic()
-
-    def add(self, record: TenantRunRecord) -> None:
-        self.pending.append(record)
-        if len(self.pending) >= _FLUSH_EVERY or time.monotonic() - self.last_flush > _FLUSH_SECONDS:
-            self.flush()
-
-    def flush(self) -> None:
-        batch, self.pending = self.pending, []
-        self.last_flush = time.monotonic()
-        if batch:
-            self.tracker.record_runs(batch)
-            # Bookkeeping before the listener: if it raises (Ctrl-C in a progress bar), the
-            # batch is already written and must not be written twice.
-            self.written.extend(batch)
-            for record in batch:
-                self.listener.tenant_finished(record)
-
-
 def train_fleet(
     spec: FleetSpec,
     settings: Settings,
@@ -220,14 +169,16 @@ def train_fleet(
     executor: Executor | None = None,
     listener: RunListener | None = None,
     now: datetime | None = None,
+    actor: str = "modelfleet",
 ) -> FleetRunSummary:
     """Train every selected tenant; tenants already done with this config and data are skipped."""
-    listen = listener or _Silent()
+    listen = listener or SilentListener()
     clock = time.perf_counter()
     environment = spec.environment or "default"
     tracker = Tracker.open(settings.store_url)
     fleet_run_id = tracker.start_fleet_run(spec.name, environment, spec.config_hash())
-    batcher = _Batcher(tracker, listen)
+    registry = Registry(tracker.store, settings.artifacts_url)
+    batcher = Recorder(tracker, registry, listen, actor=actor)
     skipped: list[str] = []
     status = "failed"
     try:
@@ -257,6 +208,7 @@ def train_fleet(
         )
         todo = [t for t in data.tenants if keys[t] not in done]
         skipped = [t for t in data.tenants if keys[t] in done]
+        batcher.register_leftovers(spec.name, environment, [keys[t] for t in skipped])
         listen.started(len(todo) + len(data.failed), len(skipped))
 
         listen.stage("building features")
@@ -317,6 +269,7 @@ def train_fleet(
             environment=environment,
             status=status,
             records=tuple(batcher.written),
+            versions=dict(batcher.versions),
             skipped=tuple(skipped),
             findings=tuple(f for f in data.findings if f.tenant is None),
             duration_seconds=time.perf_counter() - clock,

@@ -33,7 +33,7 @@ from modelfleet.tracking.records import (
 )
 from modelfleet.training.families import Estimator, resolve_family
 from modelfleet.training.features import PERIOD_DAYS
-from modelfleet.training.frames import FeatureFrame
+from modelfleet.training.frames import HOLDOUT_TARGET, HOLDOUT_TIMESTAMP, FeatureFrame
 from modelfleet.training.gates import evaluate_gate
 from modelfleet.training.metrics import compute_metrics
 from modelfleet.training.tuning import ParamRange, default_space, tune
@@ -187,10 +187,6 @@ def _signature(task: TenantTask) -> dict[str, Any]:
         ],
         "output": {"name": task.spec.data_schema.target, "type": "float64"},
     }
-
-
-HOLDOUT_TIMESTAMP = "__timestamp"
-HOLDOUT_TARGET = "__target"
 
 
 def holdout_bytes(split: _Split) -> bytes:

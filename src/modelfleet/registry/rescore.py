@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable, Mapping
-from typing import Any, Final
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -26,12 +26,10 @@ from modelfleet.registry.policy import Comparison
 from modelfleet.registry.records import ModelVersion
 from modelfleet.training.families import resolve_family
 from modelfleet.training.features import PERIOD_DAYS
-from modelfleet.training.frames import FeatureFrame, check_task
+from modelfleet.training.frames import HOLDOUT_TARGET, HOLDOUT_TIMESTAMP, FeatureFrame, check_task
 from modelfleet.training.metrics import compute_metrics
 
 # Column names of the holdout Parquet written by modelfleet.pipeline.tenant.holdout_bytes.
-HOLDOUT_TIMESTAMP: Final = "__timestamp"
-HOLDOUT_TARGET: Final = "__target"
 
 # Reads an artifact's bytes given (digest, a URI of any artifact in the same store).
 ReadArtifact = Callable[[str, str], bytes]

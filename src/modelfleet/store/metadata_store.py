@@ -161,6 +161,19 @@ class MetadataStore:
         with self._reading("look up completed tasks") as connection:
             return runs.select_completed_task_keys(connection, fleet, environment, task_keys)
 
+    def unregistered_run_ids(
+        self, fleet: str, environment: str, task_keys: Collection[str]
+    ) -> list[str]:
+        """Succeeded runs of ``task_keys`` that were recorded but never registered as versions.
+
+        A run is recorded and registered in two transactions; a crash between them leaves
+        such a run, and the next ``train`` registers it instead of skipping it forever.
+        """
+        if not task_keys:
+            return []
+        with self._reading("look up unregistered runs") as connection:
+            return runs.select_unregistered_run_ids(connection, fleet, environment, task_keys)
+
     def list_runs(self, query: RunQuery | None = None) -> list[RunBundle]:
         """Tenant runs matching ``query``, newest first, with all their rows."""
         with self._reading("list runs") as connection:

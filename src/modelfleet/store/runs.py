@@ -14,6 +14,7 @@ from typing import Any, Final, TypeVar
 
 from sqlalchemy import Connection, Row, Select, Table, insert, select
 
+from modelfleet.store.registry_schema import model_versions
 from modelfleet.store.rows import (
     COMPLETED_RUN_STATUSES,
     ArtifactRow,
@@ -131,6 +132,24 @@ def select_completed_task_keys(
         )
         found.update(connection.execute(statement).scalars())
     return found
+
+
+def select_unregistered_run_ids(
+    connection: Connection, fleet: str, environment: str, task_keys: Collection[str]
+) -> list[str]:
+    """Succeeded runs among ``task_keys`` that no model version points at (resume repair)."""
+    found: list[str] = []
+    for chunk in _chunks(sorted(set(task_keys)), IN_CHUNK):
+        registered = select(model_versions.c.id).where(model_versions.c.run_id == runs.c.id)
+        statement = select(runs.c.id).where(
+            runs.c.task_key.in_(chunk),
+            runs.c.status == "succeeded",
+            runs.c.fleet == fleet,
+            runs.c.environment == environment,
+            ~registered.exists(),
+        )
+        found.extend(connection.execute(statement).scalars())
+    return sorted(found)
 
 
 def select_runs(connection: Connection, query: RunQuery) -> list[RunRow]:

@@ -107,6 +107,13 @@ class Tracker:
         """Record tenant runs and upsert their tenants in one transaction: all or nothing."""
         self._store.add_runs([to_bundle(record) for record in records])
 
+    def unregistered_runs(
+        self, fleet: str, environment: str, task_keys: Collection[str]
+    ) -> list[TenantRunRecord]:
+        """Succeeded runs of these task keys that no model version points at yet."""
+        ids = self._store.unregistered_run_ids(fleet, environment, task_keys)
+        return [self.get_run(run_id) for run_id in ids]
+
     def completed_task_keys(
         self, fleet: str, environment: str, task_keys: Collection[str]
     ) -> set[str]:

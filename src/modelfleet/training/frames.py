@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 import pyarrow as pa
@@ -13,6 +14,10 @@ from modelfleet.config.spec import Task
 from modelfleet.errors import TrainingError
 
 _NS = np.dtype("datetime64[ns]")
+# Column names of a run's saved holdout (Parquet): written by the pipeline, read back by the
+# registry to re-score a live version on the same rows.
+HOLDOUT_TIMESTAMP: Final = "__timestamp"
+HOLDOUT_TARGET: Final = "__target"
 ONE_DAY = np.timedelta64(1, "D")
 
 

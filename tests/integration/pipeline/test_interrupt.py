@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-import modelfleet.pipeline.runner as runner_module
+import modelfleet.pipeline.recording as recording_module
 from modelfleet.artifacts import open_artifact_store
 from modelfleet.client import Client
 from modelfleet.data.demo import DemoData
@@ -108,7 +108,7 @@ class _CtrlCOnSecondTenant:
 @pytest.fixture
 def flush_every_record(monkeypatch: pytest.MonkeyPatch) -> None:
     """Write each tenant record as soon as it arrives (not in batches of 64 / one second)."""
-    monkeypatch.setattr(runner_module, "_FLUSH_EVERY", 1)
+    monkeypatch.setattr(recording_module, "FLUSH_EVERY", 1)
 
 
 @pytest.mark.usefixtures("flush_every_record")

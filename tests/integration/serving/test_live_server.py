@@ -66,7 +66,7 @@ def test_runs_over_http_equal_the_local_records(remote: RemoteClient, live: Live
     assert remote.runs() == live.runs
 
 
-def test_registration_reads_the_real_signature_and_is_idempotent(
+def test_training_registered_each_success_and_registering_again_is_idempotent(
     remote: RemoteClient, live: Live
 ) -> None:
     run = _succeeded(live)[0]
@@ -76,8 +76,9 @@ def test_registration_reads_the_real_signature_and_is_idempotent(
 
     assert first == again
     assert first.run_id == run.run_id
+    assert str(first.version) == "1.0.0"  # registered by train, not by this call
     assert "lag_28" in first.signature.input_names
-    assert first.tags["owner"] == "team-a"
+    assert "owner" not in first.tags  # an existing version is returned, not re-tagged
 
 
 def test_fleet_promotion_under_the_demo_policy(remote: RemoteClient, live: Live) -> None:

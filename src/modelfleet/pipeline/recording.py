@@ -1,0 +1,88 @@
+"""Recording results as they arrive: run records in small transactions, then registration.
+
+A succeeded run becomes a model version right after its record is written. The two writes are
+separate transactions (tracking and registry are separate modules over one store), so a crash
+can fall between them; :meth:`Recorder.register_leftovers` closes that gap on the next run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Protocol
+
+from modelfleet.registry import Registry
+from modelfleet.tracking.records import TenantRunRecord
+from modelfleet.tracking.tracker import Tracker
+
+FLUSH_EVERY = 64
+FLUSH_SECONDS = 1.0
+
+
+class RunListener(Protocol):
+    """Receives progress from a fleet run (the CLI draws a progress bar from it)."""
+
+    def stage(self, message: str) -> None:
+        """A coarse step started (loading data, building features...)."""
+
+    def started(self, total: int, skipped: int) -> None:
+        """Training is about to start for ``total`` tenants; ``skipped`` were already done."""
+
+    def tenant_finished(self, record: TenantRunRecord) -> None:
+        """One tenant's record was written."""
+
+
+class SilentListener:
+    """A listener that ignores everything (library use, tests)."""
+
+    def stage(self, message: str) -> None:
+        pass
+
+    def started(self, total: int, skipped: int) -> None:
+        pass
+
+    def tenant_finished(self, record: TenantRunRecord) -> None:
+        pass
+
+
+class Recorder:
+    """Writes records in small batches (each one transaction) and registers the successes."""
+
+    def __init__(
+        self, tracker: Tracker, registry: Registry, listener: RunListener, *, actor: str
+    ) -> None:
+        self.tracker, self.registry, self.listener, self.actor = tracker, registry, listener, actor
+        self.pending: list[TenantRunRecord] = []
+        self.written: list[TenantRunRecord] = []
+        self.versions: dict[str, str] = {}
+        self.last_flush = time.monotonic()
+
+    def add(self, record: TenantRunRecord) -> None:
+        """Queue a record; write the queue when it is large or old enough."""
+        self.pending.append(record)
+        if len(self.pending) >= FLUSH_EVERY or time.monotonic() - self.last_flush > FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write queued records, register their successes, then tell the listener."""
+        batch, self.pending = self.pending, []
+        self.last_flush = time.monotonic()
+        if not batch:
+            return
+        self.tracker.record_runs(batch)
+        # Bookkeeping before anything else can raise: the batch is written and must not be
+        # written twice (a Ctrl-C in a progress bar lands in the listener).
+        self.written.extend(batch)
+        self._register(batch)
+        for record in batch:
+            self.listener.tenant_finished(record)
+
+    def register_leftovers(self, fleet: str, environment: str, task_keys: Sequence[str]) -> None:
+        """Register succeeded runs that an interrupted run recorded but never registered."""
+        self._register(self.tracker.unregistered_runs(fleet, environment, task_keys))
+
+    def _register(self, records: Sequence[TenantRunRecord]) -> None:
+        succeeded = [(r, None) for r in records if r.status == "succeeded"]
+        if succeeded:
+            for version in self.registry.register_many(succeeded, actor=self.actor):
+                self.versions[version.tenant] = str(version.version)
