@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,13 @@ if TYPE_CHECKING:
 
 console = Console(highlight=False)
 STATUS_STYLE = {"succeeded": "green", "rejected": "yellow", "failed": "red"}
+
+
+def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that puts store "2" before store "10"."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", text) if part
+    )
 
 
 def _fmt(value: float | None) -> str:
@@ -115,7 +123,8 @@ def print_summary(summary: FleetRunSummary, *, max_rows: int = 40) -> None:
         )
         return
     records = sorted(
-        summary.records, key=lambda r: ({"failed": 0, "rejected": 1}.get(r.status, 2), r.tenant)
+        summary.records,
+        key=lambda r: ({"failed": 0, "rejected": 1}.get(r.status, 2), natural_key(r.tenant)),
     )
     metric = next(
         (str(r.params.get("gates.metric")) for r in records if "gates.metric" in r.params), None
