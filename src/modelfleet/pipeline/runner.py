@@ -88,6 +88,9 @@ def _tenant_slices(table: pa.Table) -> Iterator[tuple[str, pa.Table]]:
     """Split a table sorted by tenant into compact per-tenant tables, without a row loop."""
     if table.num_rows == 0:
         return
+    # DuckDB hands back many small record batches; take() across them costs ~15 ms a tenant,
+    # on one contiguous chunk well under 1 ms.
+    table = table.combine_chunks()
     encoded = pc.dictionary_encode(table[TENANT_COLUMN]).combine_chunks()
     codes = encoded.indices.to_numpy(zero_copy_only=False)
     starts = np.concatenate(([0], np.flatnonzero(np.diff(codes)) + 1))
