@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import json
 import os
 import platform
@@ -77,6 +78,14 @@ def _git(*args: str) -> str | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     return done.stdout.strip() if done.returncode == 0 else None
+
+
+def code_state() -> str:
+    """The commit plus a short hash of uncommitted changes under ``src/`` ("" when clean):
+    other people may change the code while a long benchmark runs, and this shows it."""
+    commit = _git("rev-parse", "--short", "HEAD") or "unknown"
+    diff = _git("diff", "HEAD", "--", "src") or ""
+    return f"{commit}+{hashlib.sha256(diff.encode()).hexdigest()[:8]}" if diff else commit
 
 
 def system_busy_seconds() -> float:

@@ -365,6 +365,7 @@ def run_arm_process(
     waited, busy_cores = bl.wait_for_quiet(quiet_wait) if quiet_wait > 0 else (0.0, 0.0)
     if quiet_wait > 0:
         print(f"   waited {waited:.0f} s for a quiet machine (busy cores {busy_cores:.2f})")
+    code = bl.code_state()
     busy_before, load_before = bl.system_busy_seconds(), os.getloadavg()
     own_before = time.process_time()  # the sampler's own CPU is not "other" load
     start = time.perf_counter()
@@ -372,12 +373,12 @@ def run_arm_process(
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, env=env, cwd=home, stdout=log, stderr=log)
         with bl.TreeSampler(process.pid) as sampler:
-            code = process.wait()
+            exit_code = process.wait()
     wall = time.perf_counter() - start
     busy = bl.system_busy_seconds() - busy_before - (time.process_time() - own_before)
-    if code != 0:
+    if exit_code != 0:
         tail = log_path.read_text(errors="replace").splitlines()[-40:]
-        raise SystemExit(f"arm {arm} failed with exit code {code}:\n" + "\n".join(tail))
+        raise SystemExit(f"arm {arm} failed with exit code {exit_code}:\n" + "\n".join(tail))
     result: dict[str, Any] = json.loads(result_file.read_text())
     usage = sampler.usage
     result.update(
@@ -388,6 +389,7 @@ def run_arm_process(
         peak_pss_mb=usage.peak_pss_mb,
         peak_processes=usage.peak_processes,
         load_average_before=load_before,
+        code_state=code,
         quiet_wait_seconds=waited,
         busy_cores_before=busy_cores,
         disk_mb=bl.dir_size_bytes(home) / 1e6,
@@ -577,6 +579,9 @@ def orchestrate(args: argparse.Namespace) -> int:
                 f"tenants, max |diff| {check['max_abs_diff']:.2e}, "
                 f"{check['differ_over_1e-9']} differ"
             )
+    states = sorted({r["code_state"] for runs in raw.values() for r in runs})
+    if len(states) > 1:
+        print(f"WARNING: the code under src/ changed during the benchmark: {states}")
     attempts = {a: sum(len(r["network_attempts"]) for r in raw[a]) for a in arms}
     failures = {a: [f for r in raw[a] for f in r["failures"]] for a in arms}
     print(f"network attempts blocked: {attempts}")
@@ -603,6 +608,7 @@ def orchestrate(args: argparse.Namespace) -> int:
             "derived": derived,
             "wmape_checks": checks,
             "network_attempts": attempts,
+            "code_states": states,
             "runs": raw,
         },
     )
