@@ -62,6 +62,7 @@ def machine_info(packages: Sequence[str] = ()) -> dict[str, Any]:
         "packages": versions,
         "git_commit": _git("rev-parse", "--short", "HEAD"),
         "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
+        "code_state": code_state(),
         "load_average": os.getloadavg(),
     }
 
@@ -81,11 +82,15 @@ def _git(*args: str) -> str | None:
 
 
 def code_state() -> str:
-    """The commit plus a short hash of uncommitted changes under ``src/`` ("" when clean):
-    other people may change the code while a long benchmark runs, and this shows it."""
-    commit = _git("rev-parse", "--short", "HEAD") or "unknown"
+    """``src@<tree>`` (the committed ``src/`` tree) plus a hash of uncommitted changes to it.
+
+    Other people may change the code while a long benchmark runs; this changes only when
+    ``src/`` does (not when, say, the benchmarks themselves are committed).
+    """
+    tree = _git("rev-parse", "--short", "HEAD:src") or "unknown"
     diff = _git("diff", "HEAD", "--", "src") or ""
-    return f"{commit}+{hashlib.sha256(diff.encode()).hexdigest()[:8]}" if diff else commit
+    state = f"src@{tree}"
+    return f"{state}+{hashlib.sha256(diff.encode()).hexdigest()[:8]}" if diff else state
 
 
 def system_busy_seconds() -> float:

@@ -5,8 +5,9 @@ What is compared, in one invocation, each arm in its own fresh Python process:
 ``modelfleet``
     ``modelfleet.connect(home=<fresh temp dir>, workers=W).train(fleet.yaml, "dev", force=True)``
     on ``examples/rossmann/fleet.yaml``: ingest + validation + features + per tenant split,
-    seasonal-naive baseline, LightGBM fit, holdout metrics, gate, model artifacts, and every
-    run recorded in the SQLite metadata store. Phases come from the run listener's stages.
+    seasonal-naive baseline, LightGBM fit, holdout metrics, gate, model artifacts, every run
+    recorded in the SQLite metadata store and each passing tenant registered as a model
+    version. Phases come from the run listener's stages.
 ``floor``
     The same model work and nothing else: modelfleet's own ``load_fleet_data`` and
     ``build_forecast_features`` build the same feature table, one vectorised pass turns it into
