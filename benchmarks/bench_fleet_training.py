@@ -166,9 +166,10 @@ def run_loop_arm(
     import numpy as np
 
     import _fleet_work as work
+    from modelfleet.config.blocks import PERIOD_DAYS
     from modelfleet.config.spec import load_spec
     from modelfleet.data.ingest import load_fleet_data
-    from modelfleet.training.features import PERIOD_DAYS, build_forecast_features
+    from modelfleet.features.forecast import build_forecast_features
     from modelfleet.training.lightgbm_family import build_params
 
     if arm != "floor":  # import before the clock, as modelfleet and lightgbm are
@@ -179,14 +180,7 @@ def run_loop_arm(
     data = load_fleet_data(spec)
     t_ingest = time.perf_counter()
     schema = spec.data_schema
-    feature_set = build_forecast_features(
-        data.table,
-        spec.features,
-        timestamp=schema.timestamp,
-        target=schema.target,
-        horizon=spec.validation.horizon,
-        frequency=data.frequency,
-    )
+    feature_set = build_forecast_features(data.table, spec, frequency=data.frequency)
     t_features = time.perf_counter()
     span = np.timedelta64(PERIOD_DAYS[data.frequency] * spec.validation.horizon, "D")
     tasks = work.prepare_matrices(

@@ -13,7 +13,9 @@ short ``headline`` for the CLI and the HTTP status a server answers with::
     ├── NotFoundError            a run, model or artifact does not exist       (404)
     ├── ConflictError            the request conflicts with the current state  (409)
     │   └── PromotionError       a run cannot be registered or promoted as asked
+    ├── FeatureError             a feature view or retrieval request is wrong  (422)
     ├── StoreError               the metadata store failed                     (503)
+    │   └── OnlineStoreError     the online feature store failed               (503)
     ├── ArtifactError            the artifact store failed                     (503)
     │   └── ArtifactIntegrityError  bytes on disk do not match their checksum  (500)
     ├── TrainingError            a model family could not fit or predict       (422)
@@ -90,6 +92,13 @@ class PromotionError(ConflictError):
     headline = "cannot register or promote"
 
 
+class FeatureError(ModelfleetError):
+    """A feature view definition or a retrieval request cannot be used; names view and field."""
+
+    headline = "feature error"
+    http_status = 422
+
+
 class StoreError(ModelfleetError):
     """The metadata store could not be reached, migrated or written."""
 
@@ -123,3 +132,9 @@ class ExecutorError(ModelfleetError):
 
     headline = "executor error"
     http_status = 503
+
+
+class OnlineStoreError(StoreError):
+    """The online feature store (SQLite file, Redis) cannot be reached or failed."""
+
+    headline = "online store error"

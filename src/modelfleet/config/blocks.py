@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 Task = Literal["regression", "binary_classification"]
 ColumnType = Literal["int", "float", "str", "bool", "date", "timestamp"]
 Frequency = Literal["D", "W"]
+# Days in one period of each frequency: lags and windows are counted in periods.
+PERIOD_DAYS: dict[str, int] = {"D": 1, "W": 7}
 CalendarFeature = Literal[
     "dayofweek", "day", "month", "weekofyear", "dayofyear", "year", "quarter", "is_weekend"
 ]
@@ -218,6 +220,10 @@ class FeaturesSpec(Strict):
     )
     categorical: tuple[str, ...] = Field(
         default=(), description="covariates to encode as categories"
+    )
+    views: tuple[str, ...] = Field(
+        default=(),
+        description="feature view features ('view:feature' or 'view:*') joined as of the origin",
     )
 
     @model_validator(mode="after")

@@ -42,6 +42,14 @@ from modelfleet.config.blocks import (
     TuningSpec,
     ValidationSpec,
 )
+from modelfleet.config.feature_blocks import (
+    FeatureSpec,
+    FeatureViewSpec,
+    FileSourceSpec,
+    LagSpec,
+    OnDemandFeatureSpec,
+    RollingWindowSpec,
+)
 from modelfleet.errors import ConfigError
 
 __all__ = [
@@ -50,16 +58,22 @@ __all__ = [
     "ChecksSpec",
     "ColumnType",
     "CsvOptions",
+    "FeatureSpec",
+    "FeatureViewSpec",
     "FeaturesSpec",
+    "FileSourceSpec",
     "FleetSpec",
     "Frequency",
     "GatesSpec",
+    "LagSpec",
     "ModelSpec",
+    "OnDemandFeatureSpec",
     "ParamRangeSpec",
     "PromotionSpec",
     "RangeCheck",
     "RollingSpec",
     "RollingStat",
+    "RollingWindowSpec",
     "SchemaSpec",
     "SourceSpec",
     "StepSpec",
@@ -97,6 +111,8 @@ class FleetSpec(Strict):
     )
     tenants: TenantsSpec = TenantsSpec()
     promotion: PromotionSpec = PromotionSpec()
+    feature_views: tuple[FeatureViewSpec, ...] = ()
+    on_demand_features: tuple[OnDemandFeatureSpec, ...] = ()
     environment: str | None = Field(default=None, description="set by the loader")
     base_dir: str = Field(default=".", description="set by the loader: the spec file's folder")
 
@@ -144,6 +160,7 @@ class FleetSpec(Strict):
                     f"{sorted(ENVIRONMENT_KEYS)}"
                 )
         self._check_promotion()
+        self._check_feature_views()
         for tenant, override in self.tenants.overrides.items():
             extra = sorted(set(override or {}) - OVERRIDABLE - {"key"})
             if extra:
@@ -165,6 +182,31 @@ class FleetSpec(Strict):
                 raise ValueError(
                     f"promotion.{field_name}: {unknown} are not declared environments; "
                     f"declare them under 'environments' or use one of {sorted(declared)}"
+                )
+
+    def _check_feature_views(self) -> None:
+        """View names are unique and ``features.views`` names features that exist."""
+        names = [v.name for v in self.feature_views]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"feature_views: names must be unique; repeated: {dupes}")
+        demand = [f.name for f in self.on_demand_features]
+        dupes = sorted({n for n in demand if demand.count(n) > 1})
+        if dupes:
+            raise ValueError(f"on_demand_features: names must be unique; repeated: {dupes}")
+        views = {v.name: v for v in self.feature_views}
+        for ref in self.features.views:
+            view_name, _, feature = ref.partition(":")
+            view = views.get(view_name)
+            if view is None:
+                raise ValueError(
+                    f"features.views: {ref!r} names view {view_name!r}, which is not declared "
+                    f"under feature_views (declared: {sorted(views)})"
+                )
+            if feature != "*" and feature not in view.feature_names:
+                raise ValueError(
+                    f"features.views: view {view_name!r} has no feature {feature!r} "
+                    f"(it has {list(view.feature_names)}); write 'view:feature' or 'view:*'"
                 )
 
     # ----------------------------------------------------------------- derived views

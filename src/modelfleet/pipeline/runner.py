@@ -25,6 +25,7 @@ from modelfleet.config.settings import Settings
 from modelfleet.config.spec import FleetSpec
 from modelfleet.data.canonical import TENANT_COLUMN, Finding, FleetData
 from modelfleet.data.ingest import load_fleet_data
+from modelfleet.features.forecast import FeatureSet, build_forecast_features
 from modelfleet.pipeline.executors import Executor, make_executor
 from modelfleet.pipeline.recording import Recorder, RunListener, SilentListener
 from modelfleet.pipeline.tenant import TenantTask, train_tenant
@@ -32,7 +33,6 @@ from modelfleet.registry import Registry
 from modelfleet.tracking.lineage import code_version, package_versions
 from modelfleet.tracking.records import FindingRecord, TenantRunRecord, new_run_id
 from modelfleet.tracking.tracker import Tracker
-from modelfleet.training.features import FeatureSet, build_forecast_features
 from modelfleet.version import __version__
 
 
@@ -111,18 +111,17 @@ def _features_by_group(
             [tspec.features.model_dump(mode="json"), tspec.validation.horizon], sort_keys=True
         )
         groups.setdefault(key, []).append(tenant)
-    schema = spec.data_schema
     result: dict[str, tuple[FeatureSet, pa.Table]] = {}
     for tenants in groups.values():
         tspec = tenant_specs[tenants[0]]
         subset = data.table.filter(pc.is_in(data.table[TENANT_COLUMN], pa.array(tenants)))
         features = build_forecast_features(
             subset,
-            tspec.features,
-            timestamp=schema.timestamp,
-            target=schema.target,
-            horizon=tspec.validation.horizon,
+            spec,
             frequency=data.frequency,
+            features=tspec.features,
+            horizon=tspec.validation.horizon,
+            fleet_table=data.table,
         )
         for tenant, rows in _tenant_slices(features.table):
             result[tenant] = (features, rows)
@@ -222,6 +221,7 @@ def train_fleet(
         def tasks() -> Iterator[TenantTask]:
             for tenant in todo:
                 feature_set, rows = features[tenant]
+                views = {f"feature_view.{n}": v for n, v in feature_set.view_versions}
                 yield TenantTask(
                     run_id=new_run_id(),
                     fleet_run_id=fleet_run_id,
@@ -238,7 +238,7 @@ def train_fleet(
                     data_fingerprint=data.fingerprints.get(tenant),
                     code_version=version,
                     artifacts_url=settings.artifacts_url,
-                    lineage=lineage,
+                    lineage={**lineage, **views},
                     findings=_finding_records(by_tenant.get(tenant, [])),
                 )
 

@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from modelfleet.artifacts import open_artifact_store
+from modelfleet.config.blocks import PERIOD_DAYS
 from modelfleet.config.spec import FleetSpec, Frequency
 from modelfleet.errors import ModelfleetError, TrainingError
 from modelfleet.tracking.records import (
@@ -32,7 +33,6 @@ from modelfleet.tracking.records import (
     TrialRecord,
 )
 from modelfleet.training.families import Estimator, resolve_family
-from modelfleet.training.features import PERIOD_DAYS
 from modelfleet.training.frames import HOLDOUT_TARGET, HOLDOUT_TIMESTAMP, FeatureFrame
 from modelfleet.training.gates import evaluate_gate
 from modelfleet.training.metrics import compute_metrics

@@ -1,0 +1,165 @@
+"""The fleet pipeline's training rows, read from the feature store point-in-time correct.
+
+The spec's ``features`` block becomes a feature view over the fleet's own data (the target's
+history per tenant: lags and rolling statistics as known at each event) plus on-demand calendar
+features of the target time. Each training row at time t is joined *as of its forecast origin*
+t - horizon, so every target-derived value was known when the forecast would have been made;
+covariates (known ahead) come from the row itself, and views named in ``features.views`` join
+as of the origin too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from modelfleet.config.blocks import PERIOD_DAYS
+from modelfleet.config.feature_blocks import (
+    FeatureSpec,
+    FeatureViewSpec,
+    LagSpec,
+    OnDemandFeatureSpec,
+    RollingWindowSpec,
+)
+from modelfleet.config.spec import FeaturesSpec, FleetSpec, Frequency
+from modelfleet.data.canonical import TENANT_COLUMN
+from modelfleet.features.compile import CALENDAR_SQL
+from modelfleet.features.service import FeatureStore
+from modelfleet.features.sources import quote
+
+HISTORY_VIEW = "target_history"
+ORIGIN_COLUMN = "__mf_origin"
+FLEET_SOURCE = "fleet"
+FLEET_TENANT = "tenant"  # the tenant key's column name in the 'fleet' source of user views
+
+
+@dataclass(frozen=True)
+class FeatureSet:
+    """The feature table of a fleet and which of its columns are model inputs."""
+
+    table: pa.Table
+    timestamp: str
+    target: str
+    feature_columns: tuple[str, ...]
+    categorical: tuple[str, ...]
+    view_versions: tuple[tuple[str, str], ...] = ()
+
+
+def history_view(
+    features: FeaturesSpec, *, timestamp: str, target: str, horizon: int, frequency: Frequency
+) -> FeatureViewSpec | None:
+    """The target-history view of a features block (None when it has no lags or windows).
+
+    A spec lag of k periods at target time t is y(t - k); joined as of the origin t - h it is
+    the value (k - h) periods before the origin. Windows end at the origin.
+    """
+    step = timedelta(days=PERIOD_DAYS[frequency])
+    specs: list[FeatureSpec] = []
+    for lag in sorted(set(features.lags)):
+        specs.append(
+            FeatureSpec(name=f"lag_{lag}", lag=LagSpec(column=target, by=(lag - horizon) * step))
+        )
+    for rolling in features.rolling:
+        for stat in rolling.stats:
+            specs.append(
+                FeatureSpec(
+                    name=f"roll_{rolling.window}_{stat}",
+                    rolling=RollingWindowSpec(
+                        column=target, window=rolling.window * step, agg=stat
+                    ),
+                )
+            )
+    if not specs:
+        return None
+    longest = max([*features.lags, *(r.window for r in features.rolling)])
+    return FeatureViewSpec(
+        name=HISTORY_VIEW,
+        entities=(TENANT_COLUMN,),
+        timestamp=timestamp,
+        source=HISTORY_VIEW,
+        # A state older than the longest history any feature reads is no state at all.
+        ttl=longest * step,
+        features=tuple(specs),
+    )
+
+
+def calendar_features(features: FeaturesSpec, *, timestamp: str) -> tuple[OnDemandFeatureSpec, ...]:
+    """Calendar parts of the target time, computed from the row itself (known ahead)."""
+    return tuple(
+        OnDemandFeatureSpec(
+            name=f"cal_{name}",
+            expr=CALENDAR_SQL[name].format(ts=f"CAST({quote(timestamp)} AS TIMESTAMP)"),
+        )
+        for name in features.calendar
+    )
+
+
+def build_forecast_features(
+    data: pa.Table,
+    spec: FleetSpec,
+    *,
+    frequency: Frequency,
+    features: FeaturesSpec | None = None,
+    horizon: int | None = None,
+    fleet_table: pa.Table | None = None,
+) -> FeatureSet:
+    """Every row of ``data`` (all tenants) with its features, via offline retrieval.
+
+    ``features``/``horizon`` default to the spec's (a tenant group's override may differ);
+    ``fleet_table`` is the whole fleet's data, the 'fleet' source of user views.
+    """
+    block = features or spec.features
+    h = horizon if horizon is not None else spec.validation.horizon
+    schema = spec.data_schema
+    ts, target = schema.timestamp, schema.target
+    history = history_view(block, timestamp=ts, target=target, horizon=h, frequency=frequency)
+    views = [v for v in spec.feature_views if _wanted(v.name, block.views)]
+    tables = {HISTORY_VIEW: data}
+    if views:
+        whole = fleet_table if fleet_table is not None else data
+        tables[FLEET_SOURCE] = whole.rename_columns(
+            [FLEET_TENANT if c == TENANT_COLUMN else c for c in whole.column_names]
+        )
+    calendar = calendar_features(block, timestamp=ts)
+    store = FeatureStore(
+        [*([history] if history else []), *views],
+        on_demand=calendar,
+        tables=tables,
+        base_dir=spec.base_dir,
+    )
+    step = timedelta(days=PERIOD_DAYS[frequency])
+    entity = _entity_frame(data, ts, h * step)
+    refs = [*([f"{HISTORY_VIEW}:*"] if history else []), *block.views, *(c.name for c in calendar)]
+    table = store.get_historical_features(entity, refs, timestamp=ORIGIN_COLUMN)
+    assert table is not None  # no output path given
+    names = [n for n in table.column_names if n not in set(entity.column_names)]
+    columns = (*names, *block.covariates)
+    ordered = table.select([TENANT_COLUMN, ts, target, *columns]).sort_by(
+        [(TENANT_COLUMN, "ascending"), (ts, "ascending")]
+    )
+    return FeatureSet(
+        table=ordered,
+        timestamp=ts,
+        target=target,
+        feature_columns=tuple(columns),
+        categorical=tuple(block.categorical),
+        view_versions=tuple((v.name, v.version) for v in store.views),
+    )
+
+
+def _wanted(view: str, refs: Sequence[str]) -> bool:
+    return any(ref.partition(":")[0] == view for ref in refs)
+
+
+def _entity_frame(data: pa.Table, timestamp: str, shift: timedelta) -> pa.Table:
+    """The rows to score, each with the origin its features are read as of."""
+    stamps = pc.cast(data[timestamp], pa.timestamp("us"))
+    origin = pc.subtract(stamps, pa.scalar(shift, pa.duration("us")))
+    table = data.append_column(ORIGIN_COLUMN, origin)
+    if FLEET_TENANT not in table.column_names:
+        table = table.append_column(FLEET_TENANT, data[TENANT_COLUMN])
+    return table

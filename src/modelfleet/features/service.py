@@ -1,0 +1,331 @@
+"""The feature store: one set of view definitions, read offline for training, online for serving.
+
+::
+
+    store = FeatureStore([view], online_url="sqlite:///online.db")
+    train = store.get_historical_features(entity_frame, ["sales:lag_7"], timestamp="ts")
+    store.materialize()
+    row = store.get_online_features({"store": [1]}, ["sales:lag_7"])
+
+Offline retrieval and materialization run the same compiled SQL, so a feature is computed one
+way for both paths; online lookups apply the TTL the way the ``ASOF`` join does offline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeAlias
+
+import duckdb
+import pyarrow as pa
+
+from modelfleet.config.feature_blocks import FeatureViewSpec, OnDemandFeatureSpec
+from modelfleet.errors import FeatureError
+from modelfleet.features.clock import from_micros, to_micros
+from modelfleet.features.compile import CompiledView, compile_view
+from modelfleet.features.materialize import MaterializationResult, materialize_view
+from modelfleet.features.offline import (
+    ViewSelection,
+    check_entities,
+    entity_relation,
+    entity_types,
+    retrieval_sql,
+    run_retrieval,
+)
+from modelfleet.features.on_demand import apply_on_demand, check_on_demand
+from modelfleet.features.online.base import OnlineStore, ViewKey
+from modelfleet.features.online_read import entity_keys, read_selection
+from modelfleet.features.refs import resolve_refs
+
+# A pyarrow Table, a Parquet path, or a pandas DataFrame (Any: converted at the edge).
+EntityFrame: TypeAlias = Any
+
+
+@dataclass(frozen=True)
+class ViewStatus:
+    """A view's definition summary and what the online store holds for its current version."""
+
+    name: str
+    version: str
+    entities: tuple[str, ...]
+    features: tuple[str, ...]
+    ttl: timedelta | None
+    materialized_rows: int | None
+    watermark: datetime | None
+
+
+class FeatureStore:
+    """Feature views plus an online store; DuckDB does the offline work in bounded memory."""
+
+    def __init__(
+        self,
+        views: Sequence[FeatureViewSpec],
+        *,
+        on_demand: Sequence[OnDemandFeatureSpec] = (),
+        online_url: str | None = None,
+        online_store: OnlineStore | None = None,
+        tables: Mapping[str, pa.Table] | None = None,
+        base_dir: str | Path = ".",
+        memory_limit: str = "1GB",
+        temp_directory: str | Path | None = None,
+    ) -> None:
+        names = [v.name for v in views]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise FeatureError(f"feature view names must be unique; repeated: {dupes}")
+        self._views = {v.name: v for v in views}
+        self._on_demand = tuple(on_demand)
+        self._online_url = online_url
+        self._online = online_store
+        self._tables = dict(tables or {})
+        self._base_dir = Path(base_dir)
+        self._config: dict[str, str | bool | int | float | list[str]] = {
+            "memory_limit": memory_limit
+        }
+        if temp_directory is not None:
+            self._config["temp_directory"] = str(temp_directory)
+        self._online_compiled: dict[str, CompiledView] = {}
+
+    # ------------------------------------------------------------------ definitions
+    @property
+    def views(self) -> tuple[FeatureViewSpec, ...]:
+        """The views, in declaration order."""
+        return tuple(self._views.values())
+
+    @property
+    def on_demand(self) -> tuple[OnDemandFeatureSpec, ...]:
+        """The on-demand features."""
+        return self._on_demand
+
+    def view(self, name: str) -> FeatureViewSpec:
+        """One view by name, or an error listing the known ones."""
+        try:
+            return self._views[name]
+        except KeyError:
+            raise FeatureError(
+                f"no feature view named {name!r}; known views: {sorted(self._views)}"
+            ) from None
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        try:
+            return duckdb.connect(config=self._config)
+        except duckdb.Error as exc:
+            raise FeatureError(f"cannot start DuckDB with {self._config}: {exc}") from exc
+
+    # ------------------------------------------------------------------ offline
+    def get_historical_features(
+        self,
+        entities: EntityFrame,
+        features: Sequence[str] | None = None,
+        *,
+        timestamp: str = "event_timestamp",
+        full_names: bool = False,
+        output: str | Path | None = None,
+    ) -> pa.Table | None:
+        """Each entity row with every asked feature as of its ``timestamp`` (never later).
+
+        ``features`` are ``view:feature``, ``view:*`` or on-demand names (all when None).
+        With ``output`` the rows stream to that Parquet file and None is returned.
+        """
+        refs = resolve_refs(features, self._views, self._on_demand, full_names=full_names)
+        con = self._connect()
+        try:
+            relation = entity_relation(con, _as_entities(entities))
+            types = entity_types(con, relation)
+            selections = [
+                ViewSelection(
+                    compile_view(con, self._views[r.view], self._tables, self._base_dir),
+                    r.features,
+                    r.output_names,
+                )
+                for r in refs.views
+            ]
+            as_of = check_entities(types, timestamp, selections)
+            sql = retrieval_sql(relation, as_of, selections)
+            if refs.on_demand:
+                check_on_demand(con, sql, refs.on_demand)
+                sql = retrieval_sql(relation, as_of, selections, refs.on_demand)
+            return run_retrieval(con, sql, output=Path(output) if output else None)
+        finally:
+            con.close()
+
+    # ------------------------------------------------------------------ online
+    def online_store(self) -> OnlineStore:
+        """The online store, opened on first use."""
+        if self._online is None:
+            if self._online_url is None:
+                raise FeatureError(
+                    "this feature store has no online store: pass online_url= (e.g. "
+                    "sqlite:///online.db or redis://127.0.0.1:6379/0)"
+                )
+            # Imported here: the training path never needs an online backend.
+            from modelfleet.features.online.backends import open_online_store
+
+            self._online = open_online_store(self._online_url)
+        return self._online
+
+    def materialize(
+        self,
+        views: Sequence[str] | None = None,
+        *,
+        end: datetime | None = None,
+        full: bool = False,
+        progress: Callable[[str, int], None] | None = None,
+    ) -> list[MaterializationResult]:
+        """Write each view's latest values up to ``end`` (now) to the online store.
+
+        Incremental by default: only events after the view version's watermark are read.
+        """
+        until = end or datetime.now(UTC)
+        store = self.online_store()
+        marks = {(m.name, m.version): m.watermark for m in store.views()}
+        results = []
+        for name in views or list(self._views):
+            view = self.view(name)
+            mark = None if full else marks.get((view.name, view.version))
+            since = None if mark is None else from_micros(mark, aware=True)
+            con = self._connect()
+            try:
+                compiled = compile_view(
+                    con, view, self._tables, self._base_dir, since=since, until=until
+                )
+                results.append(
+                    materialize_view(
+                        con, compiled, store, since=since, until=until, progress=progress
+                    )
+                )
+            finally:
+                con.close()
+        return results
+
+    def _compiled_for_online(self, name: str) -> CompiledView:
+        compiled = self._online_compiled.get(name)
+        if compiled is None:
+            con = self._connect()
+            try:
+                compiled = compile_view(
+                    con, self.view(name), self._tables, self._base_dir, check_ties=False
+                )
+            finally:
+                con.close()
+            self._online_compiled[name] = compiled
+        return compiled
+
+    def get_online_features(
+        self,
+        entities: Mapping[str, Sequence[object]] | pa.Table,
+        features: Sequence[str] | None = None,
+        *,
+        now: datetime | None = None,
+        full_names: bool = False,
+    ) -> pa.Table:
+        """The request's entity columns plus each asked feature's latest value at ``now``."""
+        columns = _request_columns(entities)
+        refs = resolve_refs(features, self._views, self._on_demand, full_names=full_names)
+        now_micros = to_micros(now or datetime.now(UTC))
+        store = self.online_store()
+        out: dict[str, pa.Array | list[object]] = dict(columns)
+        for ref in refs.views:
+            compiled = self._compiled_for_online(ref.view)
+            selection = ViewSelection(compiled, ref.features, ref.output_names)
+            keys = entity_keys(columns, compiled)
+            arrays = read_selection(store, selection, keys, now_micros)
+            clash = sorted(set(ref.output_names) & set(out))
+            if clash:
+                raise FeatureError(
+                    f"{compiled.owner}: features {clash} have the same names as request "
+                    "columns; rename the columns or ask for full names (view__feature)"
+                )
+            out.update(zip(ref.output_names, arrays, strict=True))
+        table = pa.table(out)
+        if refs.on_demand:
+            table = apply_on_demand(table, refs.on_demand)
+        return table
+
+    def status(self) -> list[ViewStatus]:
+        """Every view with what the online store holds for its current version."""
+        held = {}
+        if self._online is not None or self._online_url is not None:
+            held = {(m.name, m.version): m for m in self.online_store().views()}
+        statuses = []
+        for view in self._views.values():
+            mark = held.get((view.name, view.version))
+            statuses.append(
+                ViewStatus(
+                    name=view.name,
+                    version=view.version,
+                    entities=view.entities,
+                    features=view.feature_names,
+                    ttl=view.ttl,
+                    materialized_rows=None if mark is None else mark.rows,
+                    watermark=None
+                    if mark is None or mark.watermark is None
+                    else from_micros(mark.watermark, aware=True),
+                )
+            )
+        return statuses
+
+    def drop_online(self, name: str) -> None:
+        """Delete the online rows of a view's current version."""
+        view = self.view(name)
+        self.online_store().drop(ViewKey(view.name, view.version))
+
+    # ------------------------------------------------------------------ lifecycle
+    def close(self) -> None:
+        """Close the online store if this object opened it."""
+        if self._online is not None and self._online_url is not None:
+            self._online.close()
+            self._online = None
+
+    def __enter__(self) -> FeatureStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _as_entities(entities: EntityFrame) -> pa.Table | str | Path:
+    if isinstance(entities, pa.Table | str | Path):
+        return entities
+    try:
+        return pa.Table.from_pandas(entities, preserve_index=False)
+    except (TypeError, ValueError, pa.ArrowException) as exc:
+        raise FeatureError(
+            "entity frame must be a pyarrow Table, a pandas DataFrame or a Parquet path; "
+            f"could not convert {type(entities).__name__}: {exc}"
+        ) from exc
+
+
+def _request_columns(
+    entities: Mapping[str, Sequence[object]] | pa.Table,
+) -> dict[str, list[object]]:
+    if isinstance(entities, pa.Table):
+        return {name: entities[name].to_pylist() for name in entities.column_names}
+    if not isinstance(entities, Mapping):
+        raise FeatureError(
+            "entities must map column names to lists of values (e.g. {'store': [1, 2]}) "
+            f"or be a pyarrow Table, got {type(entities).__name__}"
+        )
+    columns: dict[str, list[object]] = {}
+    for name, values in entities.items():
+        if isinstance(values, str | bytes) or not isinstance(values, Sequence):
+            raise FeatureError(
+                f"entity column {name!r} must be a list of values, got {type(values).__name__}"
+            )
+        columns[str(name)] = list(values)
+    lengths = {len(v) for v in columns.values()}
+    if len(lengths) > 1:
+        raise FeatureError(
+            f"entity columns have different lengths {sorted(lengths)}; give one value per "
+            "row in every column"
+        )
+    return columns
