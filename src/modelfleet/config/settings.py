@@ -25,6 +25,7 @@ class Settings:
     store_url: str
     artifacts_url: str
     workers: int
+    online_url: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], cwd: Path | None = None) -> Settings:
@@ -39,6 +40,7 @@ class Settings:
             store_url=env.get(f"{ENV_PREFIX}STORE_URL") or default_store_url(home),
             artifacts_url=env.get(f"{ENV_PREFIX}ARTIFACTS_URL") or str(home / "artifacts"),
             workers=parse_workers(workers_text, source=f"{ENV_PREFIX}WORKERS"),
+            online_url=env.get(f"{ENV_PREFIX}ONLINE_URL") or default_online_url(home),
         )
 
     @classmethod
@@ -52,6 +54,7 @@ class Settings:
         store_url: str | None = None,
         artifacts_url: str | None = None,
         workers: int | None = None,
+        online_url: str | None = None,
     ) -> Settings:
         """A copy with the given fields replaced (CLI flags win over the environment)."""
         return replace(
@@ -59,12 +62,18 @@ class Settings:
             store_url=store_url or self.store_url,
             artifacts_url=artifacts_url or self.artifacts_url,
             workers=workers if workers is not None else self.workers,
+            online_url=online_url or self.online_url,
         )
 
 
 def default_store_url(home: Path) -> str:
     """The embedded metadata store: one SQLite file in the home folder."""
     return f"sqlite:///{home / 'modelfleet.db'}"
+
+
+def default_online_url(home: Path) -> str:
+    """The embedded online feature store: one SQLite file in the home folder."""
+    return f"sqlite:///{home / 'online.db'}"
 
 
 def parse_workers(text: str, *, source: str) -> int:

@@ -28,13 +28,11 @@ from modelfleet.config.feature_blocks import (
 from modelfleet.config.spec import FeaturesSpec, FleetSpec, Frequency
 from modelfleet.data.canonical import TENANT_COLUMN
 from modelfleet.features.compile import CALENDAR_SQL
-from modelfleet.features.service import FeatureStore
+from modelfleet.features.service import FLEET_SOURCE, FLEET_TENANT, FeatureStore
 from modelfleet.features.sources import quote
 
 HISTORY_VIEW = "target_history"
 ORIGIN_COLUMN = "__mf_origin"
-FLEET_SOURCE = "fleet"
-FLEET_TENANT = "tenant"  # the tenant key's column name in the 'fleet' source of user views
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,9 @@ import duckdb
 import pyarrow as pa
 
 from modelfleet.config.feature_blocks import FeatureViewSpec, OnDemandFeatureSpec
+from modelfleet.config.spec import FleetSpec
+from modelfleet.data.canonical import TENANT_COLUMN
+from modelfleet.data.ingest import load_fleet_data
 from modelfleet.errors import FeatureError
 from modelfleet.features.clock import from_micros, to_micros
 from modelfleet.features.compile import CompiledView, compile_view
@@ -43,6 +46,8 @@ from modelfleet.features.refs import resolve_refs
 
 # A pyarrow Table, a Parquet path, or a pandas DataFrame (Any: converted at the edge).
 EntityFrame: TypeAlias = Any
+FLEET_SOURCE = "fleet"
+FLEET_TENANT = "tenant"  # the tenant key's column name in the 'fleet' source
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,28 @@ class FeatureStore:
         if temp_directory is not None:
             self._config["temp_directory"] = str(temp_directory)
         self._online_compiled: dict[str, CompiledView] = {}
+
+    @classmethod
+    def from_spec(
+        cls,
+        spec: FleetSpec,
+        *,
+        online_url: str | None = None,
+        now: datetime | None = None,
+        **options: Any,
+    ) -> FeatureStore:
+        """The feature store a fleet spec declares; views over 'fleet' read its loaded data."""
+        tables: dict[str, pa.Table] = dict(options.pop("tables", {}) or {})
+        if any(v.source == FLEET_SOURCE for v in spec.feature_views) and FLEET_SOURCE not in tables:
+            tables[FLEET_SOURCE] = fleet_source_table(spec, now=now)
+        return cls(
+            spec.feature_views,
+            on_demand=spec.on_demand_features,
+            online_url=online_url,
+            tables=tables,
+            base_dir=spec.base_dir,
+            **options,
+        )
 
     # ------------------------------------------------------------------ definitions
     @property
@@ -291,6 +318,13 @@ class FeatureStore:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def fleet_source_table(spec: FleetSpec, *, now: datetime | None = None) -> pa.Table:
+    """The fleet's validated data as a view source: canonical columns plus ``tenant``."""
+    data = load_fleet_data(spec, now=now)
+    names = [FLEET_TENANT if c == TENANT_COLUMN else c for c in data.table.column_names]
+    return data.table.rename_columns(names)
 
 
 def _as_entities(entities: EntityFrame) -> pa.Table | str | Path:
