@@ -149,6 +149,37 @@ def build_forecast_features(
     )
 
 
+def forecast_feature_store(
+    spec: FleetSpec,
+    fleet_table: pa.Table,
+    *,
+    frequency: Frequency,
+    online_url: str | None = None,
+) -> FeatureStore:
+    """The store serving reads: the fleet's target-history view and its user views, keyed by
+    tenant, so online values are the ones training joined as of a forecast origin."""
+    block = spec.features
+    schema = spec.data_schema
+    history = history_view(
+        block,
+        timestamp=schema.timestamp,
+        target=schema.target,
+        horizon=spec.validation.horizon,
+        frequency=frequency,
+    )
+    renamed = fleet_table.rename_columns(
+        [FLEET_TENANT if c == TENANT_COLUMN else c for c in fleet_table.column_names]
+    )
+    views = [v for v in spec.feature_views if _wanted(v.name, block.views)]
+    return FeatureStore(
+        [*([history] if history else []), *views],
+        on_demand=calendar_features(block, timestamp=schema.timestamp),
+        online_url=online_url,
+        tables={HISTORY_VIEW: fleet_table, FLEET_SOURCE: renamed},
+        base_dir=spec.base_dir,
+    )
+
+
 def _wanted(view: str, refs: Sequence[str]) -> bool:
     return any(ref.partition(":")[0] == view for ref in refs)
 

@@ -87,7 +87,7 @@ def latest_rows_sql(compiled: CompiledView) -> str:
 
 
 def _batches(con: duckdb.DuckDBPyConnection, sql: str) -> Iterator[pa.RecordBatch]:
-    reader = con.sql(sql).fetch_record_batch(BATCH_ROWS)
+    reader = con.sql(sql).to_arrow_reader(BATCH_ROWS)
     yield from reader
 
 
