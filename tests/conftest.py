@@ -106,3 +106,60 @@ def _backend_url(request: pytest.FixtureRequest, backend: str) -> str:
     if backend == "sqlite-file":
         return str(request.getfixturevalue("sqlite_file_url"))
     return str(request.getfixturevalue("postgres_url"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Redis: the online feature store's scale-out backend
+#
+# The server comes from MODELFLEET_TEST_REDIS_URL (default below); when it is unreachable (or
+# the redis package is missing) Redis cases skip with the reason, unless
+# MODELFLEET_REQUIRE_SERVICES=1 (CI), where they fail. Every test gets its own key prefix, and
+# its keys are deleted afterwards, so parallel runs (pytest -n, two checkouts) never collide.
+# ---------------------------------------------------------------------------------------------
+
+REDIS_URL_ENV = "MODELFLEET_TEST_REDIS_URL"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture(scope="session")
+def redis_server_url() -> str:
+    """URL of the test Redis server, checked once per session; skips if unreachable."""
+    from modelfleet.data.sql import mask_url
+
+    url = os.environ.get(REDIS_URL_ENV) or DEFAULT_REDIS_URL
+    try:
+        import redis
+    except ImportError as exc:
+        _service_unavailable(
+            f"the redis package is not installed ({exc}); pip install -e '.[test]'"
+        )
+    client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        _service_unavailable(
+            f"Redis not reachable at {mask_url(url)} ({reason}); start it or set {REDIS_URL_ENV}"
+        )
+    finally:
+        client.close()
+    return url
+
+
+@pytest.fixture
+def redis_url(redis_server_url: str) -> Iterator[str]:
+    """An online store URL with its own fresh key prefix; the keys are deleted afterwards."""
+    import redis
+
+    prefix = f"mf_test_{uuid.uuid4().hex[:16]}:"
+    separator = "&" if "?" in redis_server_url else "?"
+    try:
+        yield f"{redis_server_url}{separator}prefix={prefix}"
+    finally:
+        client = redis.Redis.from_url(redis_server_url, socket_connect_timeout=3)
+        try:
+            keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+            for start in range(0, len(keys), 500):
+                client.unlink(*keys[start : start + 500])
+        finally:
+            client.close()

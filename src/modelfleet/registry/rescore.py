@@ -21,11 +21,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from modelfleet.config.blocks import PERIOD_DAYS
 from modelfleet.errors import TrainingError
 from modelfleet.registry.policy import Comparison
 from modelfleet.registry.records import ModelVersion
 from modelfleet.training.families import resolve_family
-from modelfleet.config.blocks import PERIOD_DAYS
 from modelfleet.training.frames import HOLDOUT_TARGET, HOLDOUT_TIMESTAMP, FeatureFrame, check_task
 from modelfleet.training.metrics import compute_metrics
 

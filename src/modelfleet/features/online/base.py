@@ -82,8 +82,9 @@ class OnlineStore(Protocol):
     def set_watermark(self, view: ViewKey, watermark: int) -> None:
         """Record that events up to ``watermark`` (µs) are materialized for this view version.
 
-        Raises NotFoundError for a view version never written: write its rows (or an empty
-        table) first.
+        Also valid for a version never written (a materialization that found no rows still
+        records its progress): :meth:`views` then lists it with no columns and 0 rows, and its
+        first write sets the columns. The watermark may move backwards (for a backfill).
         """
         ...
 
