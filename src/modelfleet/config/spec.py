@@ -266,8 +266,14 @@ class FleetSpec(Strict):
         must not retrain this tenant. The chosen overlay and this tenant's override are
         already merged into the fields that remain.
         """
-        exclude = _NOT_CONFIG | {"environments", "tenants"}
-        return _hash(self.model_dump(by_alias=True, mode="json", exclude=exclude))
+        exclude = _NOT_CONFIG | {"environments", "tenants", "feature_views", "on_demand_features"}
+        body = self.model_dump(by_alias=True, mode="json", exclude=exclude)
+        # Only the views training reads count, by their definition hash (not descriptions).
+        used = {ref.partition(":")[0] for ref in self.features.views}
+        body["feature_views"] = sorted(
+            (v.name, v.version) for v in self.feature_views if v.name in used
+        )
+        return _hash(body)
 
 
 _NOT_CONFIG: set[str] = {"description", "base_dir"}
