@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 from datetime import timedelta
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, PlainSerializer, field_validator, model_validator
@@ -190,7 +191,7 @@ class FeatureViewSpec(Strict):
             raise ValueError(f"entities {list(self.entities)} repeat a column")
         return self
 
-    @property
+    @cached_property  # frozen model: the hash cannot change, and serving reads it per request
     def version(self) -> str:
         """A hash of everything that changes the values (not the descriptions)."""
         body = self.model_dump(mode="json", exclude={"description"})

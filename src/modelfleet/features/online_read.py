@@ -49,25 +49,30 @@ def arrow_type(duck_type: str) -> pa.DataType:
 
 
 def _key_text(value: object, kind: str | None, column: str, view: str) -> str:
+    # Fast paths first: a serving request usually carries exactly the key's own type.
+    if kind == "int" and type(value) is int:
+        return str(value)
+    if kind == "str" and type(value) is str:
+        return value
     if value is None:
         raise FeatureError(f"feature view {view!r}: entity key {column!r} is null in the request")
-    if kind == "int":
-        if isinstance(value, bool) or not isinstance(value, int | np.integer | str | float):
-            raise FeatureError(
-                f"feature view {view!r}: entity key {column!r} must be an integer, got {value!r}"
-            )
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            raise FeatureError(
-                f"feature view {view!r}: entity key {column!r} must be an integer, got {value!r}"
-            ) from None
-        if isinstance(value, float) and number != value:
-            raise FeatureError(
-                f"feature view {view!r}: entity key {column!r} must be an integer, got {value!r}"
-            )
-        return str(number)
-    return str(value)
+    if kind != "int":
+        return str(value)
+    if isinstance(value, bool) or not isinstance(value, int | np.integer | str | float):
+        raise FeatureError(
+            f"feature view {view!r}: entity key {column!r} must be an integer, got {value!r}"
+        )
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise FeatureError(
+            f"feature view {view!r}: entity key {column!r} must be an integer, got {value!r}"
+        ) from None
+    if isinstance(value, float) and number != value:
+        raise FeatureError(
+            f"feature view {view!r}: entity key {column!r} must be an integer, got {value!r}"
+        )
+    return str(number)
 
 
 def entity_keys(columns: Mapping[str, Sequence[object]], compiled: CompiledView) -> list[str]:
@@ -106,17 +111,19 @@ def read_selection(
         empty if row is None or (oldest is not None and row.event_ts < oldest) else row.values
         for row in rows
     ]
-    arrays: list[pa.Array] = []
-    for index, feature in enumerate(selection.features):
-        column = [v[index] for v in values]
-        arrays.append(_typed(column, compiled.output_types[feature]))
-    return arrays
+    # One transpose instead of a per-feature pass over the rows.
+    columns = list(zip(*values, strict=True)) if values else [()] * width
+    return [
+        _typed(column, compiled.output_types[feature])
+        for feature, column in zip(selection.features, columns, strict=True)
+    ]
 
 
 def _typed(column: Sequence[object], duck_type: str) -> pa.Array:
     target = arrow_type(duck_type)
     if pa.types.is_timestamp(target):
-        return pa.array(column, pa.int64()).cast(target)
+        return pa.array(list(column), pa.int64()).cast(target)
     if pa.types.is_date32(target):
-        return pa.array(column, pa.int64()).cast(pa.timestamp("us")).cast(pa.date32())
-    return pa.array(column, target if not pa.types.is_null(target) else None)
+        return pa.array(list(column), pa.int64()).cast(pa.timestamp("us")).cast(pa.date32())
+    # pyarrow converts a list several times faster than a tuple.
+    return pa.array(list(column), target if not pa.types.is_null(target) else None)

@@ -42,7 +42,7 @@ from modelfleet.features.offline import (
 from modelfleet.features.on_demand import apply_on_demand, check_on_demand
 from modelfleet.features.online.base import OnlineStore, ViewKey
 from modelfleet.features.online_read import entity_keys, read_selection
-from modelfleet.features.refs import resolve_refs
+from modelfleet.features.refs import Refs, resolve_refs
 
 # A pyarrow Table, a Parquet path, or a pandas DataFrame (Any: converted at the edge).
 EntityFrame: TypeAlias = Any
@@ -94,6 +94,7 @@ class FeatureStore:
         if temp_directory is not None:
             self._config["temp_directory"] = str(temp_directory)
         self._online_compiled: dict[str, CompiledView] = {}
+        self._refs_cache: dict[tuple[tuple[str, ...] | None, bool], Refs] = {}
 
     @classmethod
     def from_spec(
@@ -242,6 +243,16 @@ class FeatureStore:
             self._online_compiled[name] = compiled
         return compiled
 
+    def _online_refs(self, features: Sequence[str] | None, full_names: bool) -> Refs:
+        """Resolved references, cached: a serving loop asks for the same list every time."""
+        key = (None if features is None else tuple(features), full_names)
+        refs = self._refs_cache.get(key)
+        if refs is None:
+            refs = resolve_refs(features, self._views, self._on_demand, full_names=full_names)
+            if len(self._refs_cache) < 256:
+                self._refs_cache[key] = refs
+        return refs
+
     def get_online_features(
         self,
         entities: Mapping[str, Sequence[object]] | pa.Table,
@@ -252,7 +263,7 @@ class FeatureStore:
     ) -> pa.Table:
         """The request's entity columns plus each asked feature's latest value at ``now``."""
         columns = _request_columns(entities)
-        refs = resolve_refs(features, self._views, self._on_demand, full_names=full_names)
+        refs = self._online_refs(features, full_names)
         now_micros = to_micros(now or datetime.now(UTC))
         store = self.online_store()
         out: dict[str, pa.Array | list[object]] = dict(columns)
