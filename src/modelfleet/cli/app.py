@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from modelfleet.cli import demo, lifecycle, models, runs, server, train
+from modelfleet.cli import demo, features, lifecycle, models, runs, server, train
 from modelfleet.cli.context import CliState, fail
 from modelfleet.version import __version__
 
@@ -27,6 +27,11 @@ app = typer.Typer(
 app.add_typer(runs.app, name="runs", help="List, show and compare tenant runs.")
 app.add_typer(
     models.app, name="models", help="List, search, show, tag and archive registered models."
+)
+app.add_typer(
+    features.app,
+    name="features",
+    help="List, show, materialize and look up the feature views of a fleet spec.",
 )
 train.register(app)
 lifecycle.register(app)
