@@ -24,7 +24,16 @@ RollingAgg = Literal["mean", "sum", "count", "min", "max", "std"]
 _FEATURE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _VIEW_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
 _DURATION = re.compile(r"^\s*(\d+)\s*(us|ms|s|m|h|d|w)\s*$")
-_UNIT_SECONDS = {"us": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+# Whole microseconds per unit: integer arithmetic keeps long durations exact.
+_UNIT_MICROS = {
+    "us": 1,
+    "ms": 1_000,
+    "s": 1_000_000,
+    "m": 60_000_000,
+    "h": 3_600_000_000,
+    "d": 86_400_000_000,
+    "w": 604_800_000_000,
+}
 
 
 def parse_duration(value: object) -> timedelta:
@@ -39,7 +48,10 @@ def parse_duration(value: object) -> timedelta:
                 "'12h', '2w', '90s' (units: us, ms, s, m, h, d, w)"
             )
         amount, unit = int(match.group(1)), match.group(2)
-        result = timedelta(seconds=amount * _UNIT_SECONDS[unit])
+        try:
+            result = timedelta(microseconds=amount * _UNIT_MICROS[unit])
+        except OverflowError:
+            raise ValueError(f"duration {value!r} is too long") from None
     else:
         raise ValueError(f"{value!r} is not a duration: write it as text such as '30d'")
     if result < timedelta(0):
@@ -51,7 +63,7 @@ def format_duration(value: timedelta) -> str:
     """The shortest exact text for a duration (``timedelta(days=7)`` -> ``'1w'``)."""
     micros = value // timedelta(microseconds=1)
     for unit in ("w", "d", "h", "m", "s", "ms"):
-        size = int(_UNIT_SECONDS[unit] * 1_000_000)
+        size = _UNIT_MICROS[unit]
         if micros % size == 0:
             return f"{micros // size}{unit}"
     return f"{micros}us"

@@ -52,7 +52,7 @@ _NUMERIC_AGGS = frozenset({"mean", "sum", "std"})
 _INTEGER_TYPES = frozenset(
     {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
 )
-_NUMERIC_PREFIXES = (
+_NUMERIC_PREFIXES = (  # BOOLEAN is not here: DuckDB has no avg/stddev of booleans
     "TINYINT",
     "SMALLINT",
     "INTEGER",
@@ -65,7 +65,6 @@ _NUMERIC_PREFIXES = (
     "FLOAT",
     "DOUBLE",
     "DECIMAL",
-    "BOOLEAN",
 )
 AWARE = "TIMESTAMP WITH TIME ZONE"
 
@@ -217,6 +216,7 @@ def compile_view(
             since, is_aware(ts_type)
         )
     output = _check(con, sql, view, source)
+    sql, output = _as_doubles(sql, view, output)
     return CompiledView(
         view=view,
         sql=sql,
@@ -224,6 +224,27 @@ def compile_view(
         aware=is_aware(ts_type),
         lookback=lookback(view),
         output_types=output,
+    )
+
+
+def _wide(duck_type: str) -> bool:
+    return duck_type in {"HUGEINT", "UHUGEINT", "UBIGINT"} or duck_type.startswith("DECIMAL")
+
+
+def _as_doubles(
+    sql: str, view: FeatureViewSpec, output: dict[str, str]
+) -> tuple[str, dict[str, str]]:
+    """Wide integers and decimals (a sum of integers is HUGEINT) become DOUBLE, the one type
+    both paths share: online stores hold 64-bit numbers, and offline must match them."""
+    wide = [f for f in view.feature_names if _wide(output[f])]
+    if not wide:
+        return sql, output
+    columns = [
+        f"CAST({quote(c)} AS DOUBLE) AS {quote(c)}" if c in wide else quote(c) for c in output
+    ]
+    return (
+        f"SELECT {', '.join(columns)} FROM ({sql}) AS narrow",
+        {c: ("DOUBLE" if c in wide else t) for c, t in output.items()},
     )
 
 

@@ -8,7 +8,7 @@ runs inside DuckDB with a memory limit, spilling to disk if needed, so 1M entity
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from modelfleet.features.compile import (
     key_kind,
     time_sql,
 )
+from modelfleet.features.on_demand import on_demand_sql
 from modelfleet.features.sources import literal, quote
 
 ROW_COLUMN = "__mf_row"
@@ -114,6 +115,7 @@ def retrieval_sql(
     as_of: str,
     selections: Sequence[ViewSelection],
     on_demand: Sequence[OnDemandFeatureSpec] = (),
+    aliases: Mapping[str, str] | None = None,
 ) -> str:
     """One query joining every view as of each entity row's time, in the frame's order."""
     asof = quote(ASOF_COLUMN)
@@ -142,8 +144,7 @@ def retrieval_sql(
         joins
     )
     if on_demand:
-        extra = ", ".join(f"({f.expr}) AS {quote(f.name)}" for f in on_demand)
-        sql = f"SELECT *, {extra} FROM ({sql}) AS joined"
+        sql = on_demand_sql(f"({sql})", on_demand, aliases or {})
     return f"SELECT * EXCLUDE ({quote(ROW_COLUMN)}) FROM ({sql}) AS out ORDER BY {ROW_COLUMN}"
 
 

@@ -13,6 +13,7 @@ way for both paths; online lookups apply the TTL the way the ``ASOF`` join does 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,8 @@ from typing import Any, TypeAlias
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from modelfleet.config.feature_blocks import FeatureViewSpec, OnDemandFeatureSpec
 from modelfleet.config.spec import FleetSpec
@@ -39,7 +42,12 @@ from modelfleet.features.offline import (
     retrieval_sql,
     run_retrieval,
 )
-from modelfleet.features.on_demand import apply_on_demand, check_on_demand
+from modelfleet.features.on_demand import (
+    apply_on_demand,
+    bare_aliases,
+    check_on_demand,
+    open_duckdb,
+)
 from modelfleet.features.online.base import OnlineStore, ViewKey
 from modelfleet.features.online_read import entity_keys, read_selection
 from modelfleet.features.refs import Refs, resolve_refs
@@ -139,10 +147,7 @@ class FeatureStore:
             ) from None
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
-        try:
-            return duckdb.connect(config=self._config)
-        except duckdb.Error as exc:
-            raise FeatureError(f"cannot start DuckDB with {self._config}: {exc}") from exc
+        return open_duckdb(self._config)
 
     # ------------------------------------------------------------------ offline
     def get_historical_features(
@@ -162,7 +167,8 @@ class FeatureStore:
         refs = resolve_refs(features, self._views, self._on_demand, full_names=full_names)
         con = self._connect()
         try:
-            relation = entity_relation(con, _as_entities(entities))
+            frame = _as_entities(entities)
+            relation = entity_relation(con, frame)
             types = entity_types(con, relation)
             selections = [
                 ViewSelection(
@@ -175,9 +181,11 @@ class FeatureStore:
             as_of = check_entities(types, timestamp, selections)
             sql = retrieval_sql(relation, as_of, selections)
             if refs.on_demand:
-                check_on_demand(con, sql, refs.on_demand)
-                sql = retrieval_sql(relation, as_of, selections, refs.on_demand)
-            return run_retrieval(con, sql, output=Path(output) if output else None)
+                aliases = _aliases(refs, list(types))
+                check_on_demand(con, f"({sql})", refs.on_demand, aliases)
+                sql = retrieval_sql(relation, as_of, selections, refs.on_demand, aliases)
+            table = run_retrieval(con, sql, output=Path(output) if output else None)
+            return None if table is None else _restore_types(table, frame)
         finally:
             con.close()
 
@@ -281,7 +289,7 @@ class FeatureStore:
             out.update(zip(ref.output_names, arrays, strict=True))
         table = pa.table(out)
         if refs.on_demand:
-            table = apply_on_demand(table, refs.on_demand)
+            table = apply_on_demand(table, refs.on_demand, _aliases(refs, list(columns)))
         return table
 
     def status(self) -> list[ViewStatus]:
@@ -338,16 +346,62 @@ def fleet_source_table(spec: FleetSpec, *, now: datetime | None = None) -> pa.Ta
     return data.table.rename_columns(names)
 
 
+def _aliases(refs: Refs, taken: Sequence[str]) -> dict[str, str]:
+    """Bare names on-demand expressions may use for features output under full names."""
+    pairs = [
+        (bare, column)
+        for ref in refs.views
+        for bare, column in zip(ref.features, ref.output_names, strict=True)
+    ]
+    return bare_aliases(pairs, taken)
+
+
+def _restore_types(table: pa.Table, frame: pa.Table | str | Path) -> pa.Table:
+    """Give the entity frame's columns back their own types (e.g. a time zone DuckDB renamed)."""
+    schema = pq.read_schema(frame) if isinstance(frame, str | Path) else frame.schema
+    for index, name in enumerate(table.column_names):
+        if name not in schema.names:
+            continue
+        wanted = schema.field(name).type
+        if table.schema.field(index).type != wanted:
+            # Keep DuckDB's type rather than fail a finished retrieval.
+            with contextlib.suppress(pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                table = table.set_column(index, name, pc.cast(table[name], wanted))
+    return table
+
+
 def _as_entities(entities: EntityFrame) -> pa.Table | str | Path:
+    """The entity frame as Arrow (or a Parquet path); pandas is converted at this edge."""
     if isinstance(entities, pa.Table | str | Path):
         return entities
+    import pandas as pd  # only at the edge, for callers who hold a DataFrame
+
+    if not isinstance(entities, pd.DataFrame):
+        raise FeatureError(
+            "entity frame must be a pyarrow Table, a pandas DataFrame or a Parquet path, "
+            f"not {type(entities).__name__}"
+        )
+    for name in entities.columns:
+        if entities[name].dtype.kind == "O":  # only untyped columns can mix datetimes
+            _refuse_mixed_zones(str(name), entities[name])
     try:
         return pa.Table.from_pandas(entities, preserve_index=False)
     except (TypeError, ValueError, pa.ArrowException) as exc:
+        raise FeatureError(f"entity frame could not be converted to Arrow: {exc}") from exc
+
+
+def _refuse_mixed_zones(name: str, column: Any) -> None:
+    """An object column holding naive and aware datetimes has no one meaning: refuse it."""
+    values = column.dropna()
+    stamps = values[values.map(lambda v: isinstance(v, datetime))]
+    if stamps.empty:
+        return
+    aware = stamps.map(lambda v: v.tzinfo is not None)
+    if aware.any() and not aware.all():
         raise FeatureError(
-            "entity frame must be a pyarrow Table, a pandas DataFrame or a Parquet path; "
-            f"could not convert {type(entities).__name__}: {exc}"
-        ) from exc
+            f"entity frame column {name!r} mixes time-zone aware and naive datetimes; make "
+            "them all aware (UTC) or all naive"
+        )
 
 
 def _request_columns(

@@ -3,7 +3,7 @@
 Files (Parquet, CSV, globs) are read by DuckDB's streaming readers; in-memory Arrow tables are
 registered on the connection. Every relation carries ``__mf_file`` and ``__mf_seq`` (the row's
 file and position in it) so ties between rows of one entity and event time resolve to the last
-row written (CSV readers give no position: there, only the file orders ties).
+row written.
 """
 
 from __future__ import annotations
@@ -101,10 +101,11 @@ def _file_sql(view: str, source: FileSourceSpec, base_dir: Path) -> str:
             f"file_row_number AS {SEQ_COLUMN} FROM read_parquet({literal(text)}, "
             "filename = true, file_row_number = true))"
         )
-    # CSV readers give no row number; the file name still orders files of a glob.
+    # The CSV reader has no file_row_number; with insertion order preserved (DuckDB's
+    # default) row_number() over the scan counts rows in file order.
     return (
-        f"(SELECT * EXCLUDE (filename), filename AS {FILE_COLUMN}, 0::BIGINT AS {SEQ_COLUMN} "
-        f"FROM read_csv({literal(text)}, filename = true))"
+        f"(SELECT * EXCLUDE (filename), filename AS {FILE_COLUMN}, "
+        f"row_number() OVER () AS {SEQ_COLUMN} FROM read_csv({literal(text)}, filename = true))"
     )
 
 

@@ -136,12 +136,6 @@ def test_min_and_max_of_text_are_allowed(
     assert result["top"].to_pylist() == ["x"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: BOOLEAN passes the numeric check for mean/std, but avg/stddev_samp(BOOLEAN) "
-    "fail inside DuckDB and the error names neither the feature nor the field",
-)
 def test_a_mean_of_booleans_is_an_error_naming_the_feature(
     make_store: MakeStore, source: pa.Table, entities: pa.Table
 ) -> None:
@@ -289,12 +283,6 @@ def test_an_aware_frame_against_a_naive_view_names_the_view_and_both_columns(
         retrieve(store, pa.table({"k": ["a"], "when": aware}))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,
-    reason="BUG: pyarrow turns a pandas object column mixing naive and aware datetimes into "
-    "naive UTC wall times without a word; the issue asks for a clear error",
-)
 def test_a_pandas_time_column_mixing_naive_and_aware_values_is_rejected(
     make_store: MakeStore, source: pa.Table, at: Clock
 ) -> None:
@@ -340,16 +328,10 @@ def test_an_unconvertible_pandas_frame_is_a_feature_error(
     store = make_store(source, VALUE)
     odd = pd.DataFrame({"k": ["a", 1], "when": [at(1), at(1)]})
 
-    with pytest.raises(FeatureError, match="could not convert DataFrame"):
+    with pytest.raises(FeatureError, match="entity frame could not be converted to Arrow"):
         retrieve(store, odd)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="BUG: _as_entities catches only TypeError/ValueError/ArrowException, but "
-    "pa.Table.from_pandas raises AttributeError for objects that are not DataFrames",
-)
 def test_an_entity_frame_of_an_unsupported_type_is_a_feature_error(
     make_store: MakeStore, source: pa.Table
 ) -> None:

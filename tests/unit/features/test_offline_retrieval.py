@@ -19,7 +19,6 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 
-from modelfleet.errors import FeatureError
 from modelfleet.features import (
     Feature,
     FeatureStore,
@@ -535,12 +534,6 @@ def test_no_feature_list_returns_every_view_feature_then_every_on_demand_one(
     assert result.to_pylist() == [{"k": "a", "when": at(1), "x": 10, "y": 11, "z": 21}]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=FeatureError,
-    reason="BUG: on-demand expressions are evaluated over the renamed view__feature columns, "
-    "so full_names=True breaks every on-demand feature that reads a view feature",
-)
 def test_on_demand_features_work_with_full_names(make_store: MakeStore, at: Clock) -> None:
     source = pa.table({"k": ["a"], "ts": [at(0)], "v": [10]})
     double = OnDemandFeature(name="double", expr="x * 2")
@@ -597,12 +590,6 @@ def new_york_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(duckdb, "connect", connect_in_new_york)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: calendar parts of TIMESTAMPTZ events are taken in the DuckDB session's time "
-    "zone, which defaults to the machine's local zone, so the same data gives other values",
-)
 @pytest.mark.usefixtures("new_york_machine")
 def test_calendar_parts_of_aware_times_do_not_depend_on_the_machine_time_zone(
     make_store: MakeStore,
@@ -618,12 +605,6 @@ def test_calendar_parts_of_aware_times_do_not_depend_on_the_machine_time_zone(
     assert values(result, "dow") == [7]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: an aware entity time column comes back in the DuckDB session's (the "
-    "machine's) time zone instead of its own",
-)
 @pytest.mark.usefixtures("new_york_machine")
 def test_an_aware_entity_time_column_keeps_its_time_zone(make_store: MakeStore) -> None:
     utc = pa.timestamp("us", tz="UTC")
@@ -729,12 +710,6 @@ def test_a_csv_file_source_is_read(tmp_path: Path, at: Clock) -> None:
     assert values(result, "x") == [1, 7, 2]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: CSV sources number every row 0 (__mf_seq), so duplicate events of one CSV "
-    "file resolve to an arbitrary row instead of the later one in source order",
-)
 def test_a_csv_file_source_resolves_duplicates_to_the_later_row(tmp_path: Path, at: Clock) -> None:
     pa_csv.write_csv(
         pa.table({"k": ["a", "a", "a"], "ts": [at(5)] * 3, "v": [1, 2, 3]}), tmp_path / "src.csv"
@@ -806,12 +781,6 @@ def test_output_streams_the_rows_to_a_parquet_file_and_returns_none(
 # --- offline and online agree ---------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: a rolling sum of an integer column is HUGEINT: decimal128(38, 0) offline but "
-    "float64 online, so training and serving see different types",
-)
 def test_an_integer_rolling_sum_has_the_same_type_offline_and_online(at: Clock) -> None:
     source = pa.table({"k": ["a", "a"], "ts": [at(0), at(1)], "v": [1, 2]})
     view = FeatureView(
