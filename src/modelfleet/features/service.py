@@ -13,18 +13,15 @@ way for both paths; online lookups apply the TTL the way the ``ASOF`` join does 
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeAlias
+from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from modelfleet.config.feature_blocks import FeatureViewSpec, OnDemandFeatureSpec
 from modelfleet.config.spec import FleetSpec
@@ -33,6 +30,7 @@ from modelfleet.data.ingest import load_fleet_data
 from modelfleet.errors import FeatureError
 from modelfleet.features.clock import from_micros, to_micros
 from modelfleet.features.compile import CompiledView, compile_view
+from modelfleet.features.frames import EntityFrame, as_entities, request_columns, restore_types
 from modelfleet.features.materialize import MaterializationResult, materialize_view
 from modelfleet.features.offline import (
     ViewSelection,
@@ -52,8 +50,6 @@ from modelfleet.features.online.base import OnlineStore, ViewKey
 from modelfleet.features.online_read import entity_keys, read_selection
 from modelfleet.features.refs import Refs, resolve_refs
 
-# A pyarrow Table, a Parquet path, or a pandas DataFrame (Any: converted at the edge).
-EntityFrame: TypeAlias = Any
 FLEET_SOURCE = "fleet"
 FLEET_TENANT = "tenant"  # the tenant key's column name in the 'fleet' source
 
@@ -167,7 +163,7 @@ class FeatureStore:
         refs = resolve_refs(features, self._views, self._on_demand, full_names=full_names)
         con = self._connect()
         try:
-            frame = _as_entities(entities)
+            frame = as_entities(entities)
             relation = entity_relation(con, frame)
             types = entity_types(con, relation)
             selections = [
@@ -185,7 +181,7 @@ class FeatureStore:
                 check_on_demand(con, f"({sql})", refs.on_demand, aliases)
                 sql = retrieval_sql(relation, as_of, selections, refs.on_demand, aliases)
             table = run_retrieval(con, sql, output=Path(output) if output else None)
-            return None if table is None else _restore_types(table, frame)
+            return None if table is None else restore_types(table, frame)
         finally:
             con.close()
 
@@ -270,7 +266,7 @@ class FeatureStore:
         full_names: bool = False,
     ) -> pa.Table:
         """The request's entity columns plus each asked feature's latest value at ``now``."""
-        columns = _request_columns(entities)
+        columns = request_columns(entities)
         refs = self._online_refs(features, full_names)
         now_micros = to_micros(now or datetime.now(UTC))
         store = self.online_store()
@@ -354,77 +350,3 @@ def _aliases(refs: Refs, taken: Sequence[str]) -> dict[str, str]:
         for bare, column in zip(ref.features, ref.output_names, strict=True)
     ]
     return bare_aliases(pairs, taken)
-
-
-def _restore_types(table: pa.Table, frame: pa.Table | str | Path) -> pa.Table:
-    """Give the entity frame's columns back their own types (e.g. a time zone DuckDB renamed)."""
-    schema = pq.read_schema(frame) if isinstance(frame, str | Path) else frame.schema
-    for index, name in enumerate(table.column_names):
-        if name not in schema.names:
-            continue
-        wanted = schema.field(name).type
-        if table.schema.field(index).type != wanted:
-            # Keep DuckDB's type rather than fail a finished retrieval.
-            with contextlib.suppress(pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                table = table.set_column(index, name, pc.cast(table[name], wanted))
-    return table
-
-
-def _as_entities(entities: EntityFrame) -> pa.Table | str | Path:
-    """The entity frame as Arrow (or a Parquet path); pandas is converted at this edge."""
-    if isinstance(entities, pa.Table | str | Path):
-        return entities
-    import pandas as pd  # only at the edge, for callers who hold a DataFrame
-
-    if not isinstance(entities, pd.DataFrame):
-        raise FeatureError(
-            "entity frame must be a pyarrow Table, a pandas DataFrame or a Parquet path, "
-            f"not {type(entities).__name__}"
-        )
-    for name in entities.columns:
-        if entities[name].dtype.kind == "O":  # only untyped columns can mix datetimes
-            _refuse_mixed_zones(str(name), entities[name])
-    try:
-        return pa.Table.from_pandas(entities, preserve_index=False)
-    except (TypeError, ValueError, pa.ArrowException) as exc:
-        raise FeatureError(f"entity frame could not be converted to Arrow: {exc}") from exc
-
-
-def _refuse_mixed_zones(name: str, column: Any) -> None:
-    """An object column holding naive and aware datetimes has no one meaning: refuse it."""
-    values = column.dropna()
-    stamps = values[values.map(lambda v: isinstance(v, datetime))]
-    if stamps.empty:
-        return
-    aware = stamps.map(lambda v: v.tzinfo is not None)
-    if aware.any() and not aware.all():
-        raise FeatureError(
-            f"entity frame column {name!r} mixes time-zone aware and naive datetimes; make "
-            "them all aware (UTC) or all naive"
-        )
-
-
-def _request_columns(
-    entities: Mapping[str, Sequence[object]] | pa.Table,
-) -> dict[str, list[object]]:
-    if isinstance(entities, pa.Table):
-        return {name: entities[name].to_pylist() for name in entities.column_names}
-    if not isinstance(entities, Mapping):
-        raise FeatureError(
-            "entities must map column names to lists of values (e.g. {'store': [1, 2]}) "
-            f"or be a pyarrow Table, got {type(entities).__name__}"
-        )
-    columns: dict[str, list[object]] = {}
-    for name, values in entities.items():
-        if isinstance(values, str | bytes) or not isinstance(values, Sequence):
-            raise FeatureError(
-                f"entity column {name!r} must be a list of values, got {type(values).__name__}"
-            )
-        columns[str(name)] = list(values)
-    lengths = {len(v) for v in columns.values()}
-    if len(lengths) > 1:
-        raise FeatureError(
-            f"entity columns have different lengths {sorted(lengths)}; give one value per "
-            "row in every column"
-        )
-    return columns
