@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Final
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from modelfleet.errors import NotFoundError
 from modelfleet.store import fleet_runs, runs, tenants
@@ -21,6 +22,7 @@ from modelfleet.store.engine import build_engines
 from modelfleet.store.migrate import current_revision, ensure_schema
 from modelfleet.store.registry_fast import AliasLookup
 from modelfleet.store.registry_rows import VersionRow
+from modelfleet.store.registry_search import refresh_statistics, statistics_missing
 from modelfleet.store.registry_tx import RegistryTx
 from modelfleet.store.rows import (
     FLEET_RUN_STATUSES,
@@ -42,10 +44,33 @@ def open_store(url: str) -> MetadataStore:
         read_engine, write_engine = build_engines(store_url)
         try:
             ensure_schema(read_engine, write_engine, store_url.display)
+            _collect_missing_statistics(read_engine, write_engine)
         except BaseException:
             read_engine.dispose()  # no half-open pool left behind by a failed open
             raise
     return MetadataStore(store_url, read_engine, write_engine)
+
+
+def _collect_missing_statistics(read_engine: Engine, write_engine: Engine) -> None:
+    """Give a SQLite registry filled before modelfleet kept planner statistics its first ones.
+
+    New registries get them as they grow (:mod:`.registry_tx`); one that is already large
+    would otherwise wait for its next doubling, and a process that only reads it (a server)
+    would search it the slow way until then. The check is two or three indexed reads on every
+    open; the ``ANALYZE`` runs once per store (then the statistics exist).
+    """
+    if read_engine.dialect.name != "sqlite":
+        return
+    with read_engine.connect() as connection:
+        if not statistics_missing(connection):
+            return
+    try:
+        with write_engine.begin() as connection:
+            if statistics_missing(connection):  # another process may have just done it
+                refresh_statistics(connection)
+    except DBAPIError:
+        # Statistics only make searches faster: a read-only database opens without them.
+        return
 
 
 class MetadataStore:

@@ -30,7 +30,11 @@ from modelfleet.store.registry_rows import (
     VersionRow,
 )
 from modelfleet.store.registry_schema import model_events, models
-from modelfleet.store.registry_search import search_statement
+from modelfleet.store.registry_search import (
+    refresh_statistics,
+    search_statement,
+    statistics_due,
+)
 from modelfleet.store.registry_sql import statements
 
 IN_CHUNK: Final = 500
@@ -128,6 +132,11 @@ class RegistryTx:
         ]
         if tag_rows:
             self._connection.execute(self._sql.insert_tag, tag_rows)
+        # Versions, their tags, metrics and models grow together: re-collect the planner's
+        # statistics when they have doubled (search's plan depends on them; see
+        # registry_search). Ids come in row order, so ids[0]..ids[-1] are the rows just written.
+        if self._dialect == "sqlite" and statistics_due(ids[0], ids[-1]):
+            refresh_statistics(self._connection)
         return ids
 
     def set_status(self, version_id: int, status: str) -> None:
@@ -213,7 +222,13 @@ class RegistryTx:
         )
         if moved.rowcount == 0:
             values = {"model": model, "alias": alias, "version_id": version_id, "updated_at": at}
-            self._connection.execute(self._sql.insert_alias, values)
+            added = self._connection.execute(self._sql.insert_alias, values)
+            # Aliases usually come after registration (promotion), so statistics taken while
+            # registering saw few or none, and an "alias = 'prod'" the planner believes rare
+            # makes it start from every prod version. So re-collect when aliases double too
+            # (this table has no integer key; its SQLite rowid numbers the rows).
+            if self._dialect == "sqlite" and statistics_due(added.lastrowid, added.lastrowid):
+                refresh_statistics(self._connection)
 
     def remove_alias(self, model: str, alias: str) -> None:
         """Delete an alias."""
