@@ -141,10 +141,17 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
     # ProcessPoolExecutor gains terminate_workers() only in Python 3.14; until then reach for
     # the processes it keeps, before shutdown() forgets them.
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():
             process.terminate()
+    # shutdown(wait=False) forgets the pool's manager thread, so a later shutdown(wait=True)
+    # no longer joins it. Left running, it races the interpreter's exit hook, which wakes it
+    # through a pipe the thread may be closing at that moment (Python 3.11: a stray
+    # "OSError: Bad file descriptor" traceback after Ctrl-C). Its workers are dead, so it ends.
+    if manager is not None:
+        manager.join(timeout=10)
 
 
 def make_executor(workers: int) -> Executor:
