@@ -28,7 +28,7 @@ from modelfleet.config.feature_blocks import (
 from modelfleet.config.spec import FeaturesSpec, FleetSpec, Frequency
 from modelfleet.data.canonical import TENANT_COLUMN
 from modelfleet.features.compile import CALENDAR_SQL
-from modelfleet.features.service import FLEET_SOURCE, FLEET_TENANT, FeatureStore
+from modelfleet.features.service import FLEET_SOURCE, FLEET_TENANT, FeatureStore, as_fleet_source
 from modelfleet.features.sources import quote
 
 HISTORY_VIEW = "target_history"
@@ -96,6 +96,38 @@ def calendar_features(features: FeaturesSpec, *, timestamp: str) -> tuple[OnDema
     )
 
 
+def _forecast_store(
+    spec: FleetSpec,
+    block: FeaturesSpec,
+    *,
+    horizon: int,
+    frequency: Frequency,
+    history_source: pa.Table,
+    fleet_table: pa.Table,
+    online_url: str | None = None,
+) -> FeatureStore:
+    """The target-history view, the user views training reads and the calendar features."""
+    schema = spec.data_schema
+    history = history_view(
+        block,
+        timestamp=schema.timestamp,
+        target=schema.target,
+        horizon=horizon,
+        frequency=frequency,
+    )
+    views = [v for v in spec.feature_views if _wanted(v.name, block.views)]
+    tables = {HISTORY_VIEW: history_source}
+    if views:
+        tables[FLEET_SOURCE] = as_fleet_source(fleet_table)
+    return FeatureStore(
+        [*([history] if history else []), *views],
+        on_demand=calendar_features(block, timestamp=schema.timestamp),
+        online_url=online_url,
+        tables=tables,
+        base_dir=spec.base_dir,
+    )
+
+
 def build_forecast_features(
     data: pa.Table,
     spec: FleetSpec,
@@ -112,26 +144,19 @@ def build_forecast_features(
     """
     block = features or spec.features
     h = horizon if horizon is not None else spec.validation.horizon
-    schema = spec.data_schema
-    ts, target = schema.timestamp, schema.target
-    history = history_view(block, timestamp=ts, target=target, horizon=h, frequency=frequency)
-    views = [v for v in spec.feature_views if _wanted(v.name, block.views)]
-    tables = {HISTORY_VIEW: data}
-    if views:
-        whole = fleet_table if fleet_table is not None else data
-        tables[FLEET_SOURCE] = whole.rename_columns(
-            [FLEET_TENANT if c == TENANT_COLUMN else c for c in whole.column_names]
-        )
-    calendar = calendar_features(block, timestamp=ts)
-    store = FeatureStore(
-        [*([history] if history else []), *views],
-        on_demand=calendar,
-        tables=tables,
-        base_dir=spec.base_dir,
+    ts, target = spec.data_schema.timestamp, spec.data_schema.target
+    store = _forecast_store(
+        spec,
+        block,
+        horizon=h,
+        frequency=frequency,
+        history_source=data,
+        fleet_table=fleet_table if fleet_table is not None else data,
     )
     step = timedelta(days=PERIOD_DAYS[frequency])
     entity = _entity_frame(data, ts, h * step)
-    refs = [*([f"{HISTORY_VIEW}:*"] if history else []), *block.views, *(c.name for c in calendar)]
+    history = [f"{HISTORY_VIEW}:*"] if HISTORY_VIEW in {v.name for v in store.views} else []
+    refs = [*history, *block.views, *(c.name for c in store.on_demand)]
     table = store.get_historical_features(entity, refs, timestamp=ORIGIN_COLUMN)
     assert table is not None  # no output path given
     names = [n for n in table.column_names if n not in set(entity.column_names)]
@@ -158,25 +183,14 @@ def forecast_feature_store(
 ) -> FeatureStore:
     """The store serving reads: the fleet's target-history view and its user views, keyed by
     tenant, so online values are the ones training joined as of a forecast origin."""
-    block = spec.features
-    schema = spec.data_schema
-    history = history_view(
-        block,
-        timestamp=schema.timestamp,
-        target=schema.target,
+    return _forecast_store(
+        spec,
+        spec.features,
         horizon=spec.validation.horizon,
         frequency=frequency,
-    )
-    renamed = fleet_table.rename_columns(
-        [FLEET_TENANT if c == TENANT_COLUMN else c for c in fleet_table.column_names]
-    )
-    views = [v for v in spec.feature_views if _wanted(v.name, block.views)]
-    return FeatureStore(
-        [*([history] if history else []), *views],
-        on_demand=calendar_features(block, timestamp=schema.timestamp),
+        history_source=fleet_table,
+        fleet_table=fleet_table,
         online_url=online_url,
-        tables={HISTORY_VIEW: fleet_table, FLEET_SOURCE: renamed},
-        base_dir=spec.base_dir,
     )
 
 

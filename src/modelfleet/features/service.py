@@ -337,9 +337,14 @@ class FeatureStore:
 
 def fleet_source_table(spec: FleetSpec, *, now: datetime | None = None) -> pa.Table:
     """The fleet's validated data as a view source: canonical columns plus ``tenant``."""
-    data = load_fleet_data(spec, now=now)
-    names = [FLEET_TENANT if c == TENANT_COLUMN else c for c in data.table.column_names]
-    return data.table.rename_columns(names)
+    return as_fleet_source(load_fleet_data(spec, now=now).table)
+
+
+def as_fleet_source(table: pa.Table) -> pa.Table:
+    """Fleet data as the 'fleet' source of views: the internal tenant column named ``tenant``."""
+    return table.rename_columns(
+        [FLEET_TENANT if c == TENANT_COLUMN else c for c in table.column_names]
+    )
 
 
 def _aliases(refs: Refs, taken: Sequence[str]) -> dict[str, str]:
