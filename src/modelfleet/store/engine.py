@@ -9,6 +9,8 @@ SQLAlchemy recipe of switching off pysqlite's own BEGIN handling and emitting BE
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any, Final
 
@@ -59,7 +61,7 @@ def _sqlite_engine(store_url: StoreURL) -> Engine:
         try:
             # busy_timeout first: switching to WAL itself may wait for another writer.
             cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _switch_to_wal(cursor)
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute("PRAGMA foreign_keys = ON")
         finally:
@@ -71,6 +73,26 @@ def _sqlite_engine(store_url: StoreURL) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
     return engine
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """Put the file in WAL mode, waiting out another process that is creating it.
+
+    SQLite does not always call the busy handler for this pragma: while a second process is
+    creating or switching a fresh file it can answer "database is locked" at once (seen when two
+    processes open a new store together). Retry for as long as busy_timeout would have waited.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    pause = 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
 
 
 def _make_parent(path: Path, display_url: str) -> None:
