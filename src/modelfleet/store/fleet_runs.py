@@ -25,6 +25,8 @@ def insert_fleet_run(connection: Connection, row: FleetRunRow) -> None:
             rejected=row.rejected,
             failed=row.failed,
             skipped=row.skipped,
+            actor=row.actor,
+            trigger=row.trigger,
         )
     )
 

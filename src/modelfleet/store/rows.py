@@ -39,6 +39,8 @@ class FleetRunRow:
     rejected: int = 0
     failed: int = 0
     skipped: int = 0
+    actor: str = "unknown"
+    trigger: str = "manual"
 
     def __post_init__(self) -> None:
         _check_choice("fleet run status", self.status, FLEET_RUN_STATUSES)
@@ -63,6 +65,7 @@ class RunRow:
     started_at: datetime
     finished_at: datetime
     duration_seconds: float
+    signature: str | None = None  # canonical JSON of the model's signature
 
     def __post_init__(self) -> None:
         _check_choice("run status", self.status, RUN_STATUSES)

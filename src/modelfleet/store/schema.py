@@ -98,6 +98,8 @@ fleet_runs = Table(
     Column("rejected", Integer, nullable=False, server_default="0"),
     Column("failed", Integer, nullable=False, server_default="0"),
     Column("skipped", Integer, nullable=False, server_default="0"),
+    Column("actor", String, nullable=False, server_default="unknown"),
+    Column("trigger", String, nullable=False, server_default="manual"),
     Index(None, "fleet", "started_at"),
     Index(None, "started_at"),
 )
@@ -120,6 +122,7 @@ runs = Table(
     Column("started_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime, nullable=False),
     Column("duration_seconds", Float, nullable=False),
+    Column("signature", Text, nullable=True),
     # Sized for fleets of 10,000 tenants: history of one tenant, resume checks by task key,
     # the runs of one fleet run, status filters and newest-first listings.
     Index(None, "fleet", "tenant", "started_at"),

@@ -30,10 +30,12 @@ from modelfleet.tracking.records import (
     FleetRunStatus,
     ParamValue,
     RunStatus,
+    RunTrigger,
     Severity,
     TenantRunRecord,
     TrialRecord,
 )
+from modelfleet.tracking.signature import Signature
 
 # Metric scope in the store for each mapping of a TenantRunRecord.
 SCOPES: Final = {"metrics": "candidate", "baseline_metrics": "baseline", "timings": "timing"}
@@ -108,6 +110,7 @@ def to_bundle(record: TenantRunRecord) -> RunBundle:
             started_at=record.started_at,
             finished_at=record.finished_at,
             duration_seconds=record.duration_seconds,
+            signature=None if record.signature is None else record.signature.to_json(),
         ),
         params=tuple(encode_param(key, value) for key, value in record.params.items()),
         metrics=metrics,
@@ -169,6 +172,7 @@ def from_bundle(bundle: RunBundle) -> TenantRunRecord:
             for f in bundle.findings
         ),
         reason=run.reason,
+        signature=None if run.signature is None else Signature.from_json(run.signature),
     )
 
 
@@ -186,6 +190,8 @@ def to_fleet_record(row: FleetRunRow) -> FleetRunRecord:
         rejected=row.rejected,
         failed=row.failed,
         skipped=row.skipped,
+        actor=row.actor,
+        trigger=cast(RunTrigger, row.trigger),
     )
 
 

@@ -13,8 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, TypeAlias
 
+from modelfleet.tracking.signature import Signature
+
 RunStatus: TypeAlias = Literal["succeeded", "rejected", "failed"]
 FleetRunStatus: TypeAlias = Literal["running", "succeeded", "partial", "failed", "interrupted"]
+# Why a fleet run started: a person or script, a schedule, or a monitoring signal.
+RunTrigger: TypeAlias = Literal["manual", "schedule", "drift", "performance", "api"]
+RUN_TRIGGERS: tuple[RunTrigger, ...] = ("manual", "schedule", "drift", "performance", "api")
 Severity: TypeAlias = Literal["error", "warning"]
 ParamValue: TypeAlias = str | int | float | bool | None
 
@@ -109,6 +114,7 @@ class TenantRunRecord:
     trials: Sequence[TrialRecord] = ()
     findings: Sequence[FindingRecord] = ()
     reason: str | None = None  # why rejected, or the error of a failed run
+    signature: Signature | None = None  # the model's inputs and output, when it was fitted
 
     def __post_init__(self) -> None:
         if self.status not in RUN_STATUSES:
@@ -150,8 +156,14 @@ class FleetRunRecord:
     rejected: int = 0
     failed: int = 0
     skipped: int = 0
+    actor: str = "unknown"  # who started it
+    trigger: RunTrigger = "manual"
 
     def __post_init__(self) -> None:
+        if self.trigger not in RUN_TRIGGERS:
+            raise ValueError(
+                f"fleet run trigger {self.trigger!r} is not one of {', '.join(RUN_TRIGGERS)}"
+            )
         if self.status not in FLEET_RUN_STATUSES:
             raise ValueError(
                 f"fleet run status {self.status!r} is not one of {', '.join(FLEET_RUN_STATUSES)}"

@@ -16,6 +16,7 @@ from modelfleet.tracking.records import (
     FLEET_RUN_STATUSES,
     FleetRunRecord,
     RunStatus,
+    RunTrigger,
     TenantRunRecord,
     new_run_id,
 )
@@ -45,8 +46,16 @@ class Tracker:
 
     # -- fleet runs -----------------------------------------------------------------------
 
-    def start_fleet_run(self, fleet: str, environment: str, config_hash: str) -> str:
-        """Record that a fleet run started now; returns its id for the tenant runs to cite."""
+    def start_fleet_run(
+        self,
+        fleet: str,
+        environment: str,
+        config_hash: str,
+        *,
+        actor: str = "unknown",
+        trigger: RunTrigger = "manual",
+    ) -> str:
+        """Record that a fleet run started now, by whom and why; returns its id."""
         fleet_run_id = new_run_id()
         self._store.add_fleet_run(
             FleetRunRow(
@@ -57,6 +66,8 @@ class Tracker:
                 started_at=self._clock(),
                 finished_at=None,
                 config_hash=config_hash,
+                actor=actor,
+                trigger=trigger,
             )
         )
         return fleet_run_id
