@@ -1,42 +1,102 @@
-"""modelfleet: one configurable pipeline that trains, tracks and ships one model per tenant."""
+"""modelfleet: one configurable pipeline that trains, tracks and ships one model per tenant.
+
+The public API is what ``__all__`` lists (a test pins it): ``connect()`` and the
+:class:`Client` it returns, the query objects, the records the client answers with, the
+caller identity and the error hierarchy. Everything else is importable but may move.
+Names load lazily, so ``import modelfleet`` stays cheap for the CLI.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, overload
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from modelfleet.version import __version__
 
 if TYPE_CHECKING:
-    from modelfleet.client import Client
-    from modelfleet.remote import RemoteClient
+    from modelfleet.caller import Caller
+    from modelfleet.client import Client, HttpPlane, LocalPlane, Plane, ValidationReport, connect
+    from modelfleet.errors import (
+        ConfigError,
+        ConflictError,
+        ModelfleetError,
+        NotFoundError,
+        UsageError,
+    )
+    from modelfleet.registry.queries import VersionQuery
+    from modelfleet.registry.records import (
+        MetricFilter,
+        ModelEvent,
+        ModelVersion,
+        PromotionBatch,
+        PromotionOutcome,
+        SemVer,
+    )
+    from modelfleet.tracking.queries import RunQuery
+    from modelfleet.tracking.records import FleetRunRecord, TenantRunRecord
+    from modelfleet.tracking.signature import Signature, SignatureField
 
-__all__ = ["__version__", "connect"]
+_HOMES = {
+    "Caller": "modelfleet.caller",
+    "Client": "modelfleet.client",
+    "HttpPlane": "modelfleet.client",
+    "LocalPlane": "modelfleet.client",
+    "Plane": "modelfleet.client",
+    "ValidationReport": "modelfleet.client",
+    "connect": "modelfleet.client",
+    "ConfigError": "modelfleet.errors",
+    "ConflictError": "modelfleet.errors",
+    "ModelfleetError": "modelfleet.errors",
+    "NotFoundError": "modelfleet.errors",
+    "UsageError": "modelfleet.errors",
+    "VersionQuery": "modelfleet.registry.queries",
+    "MetricFilter": "modelfleet.registry.records",
+    "ModelEvent": "modelfleet.registry.records",
+    "ModelVersion": "modelfleet.registry.records",
+    "PromotionBatch": "modelfleet.registry.records",
+    "PromotionOutcome": "modelfleet.registry.records",
+    "SemVer": "modelfleet.registry.records",
+    "RunQuery": "modelfleet.tracking.queries",
+    "FleetRunRecord": "modelfleet.tracking.records",
+    "TenantRunRecord": "modelfleet.tracking.records",
+    "Signature": "modelfleet.tracking.signature",
+    "SignatureField": "modelfleet.tracking.signature",
+}
+
+__all__ = [
+    "Caller",
+    "Client",
+    "ConfigError",
+    "ConflictError",
+    "FleetRunRecord",
+    "HttpPlane",
+    "LocalPlane",
+    "MetricFilter",
+    "ModelEvent",
+    "ModelVersion",
+    "ModelfleetError",
+    "NotFoundError",
+    "Plane",
+    "PromotionBatch",
+    "PromotionOutcome",
+    "RunQuery",
+    "SemVer",
+    "Signature",
+    "SignatureField",
+    "TenantRunRecord",
+    "UsageError",
+    "ValidationReport",
+    "VersionQuery",
+    "__version__",
+    "connect",
+]
 
 
-@overload
-def connect(home: Path | None = None, store_url: str | None = None, **kwargs: Any) -> Client: ...
-
-
-@overload
-def connect(home: str, store_url: str | None = None, **kwargs: Any) -> Client | RemoteClient: ...
-
-
-def connect(
-    home: str | Path | None = None, store_url: str | None = None, **kwargs: Any
-) -> Client | RemoteClient:
-    """A client: over a server for an ``http(s)://`` URL, else over a modelfleet home.
-
-    ``connect()`` opens ``./.modelfleet`` (or ``MODELFLEET_HOME``); ``connect("path")`` that
-    home; ``connect("http://host:8000")`` a :class:`~modelfleet.remote.RemoteClient` with the
-    same run and registry methods (keyword arguments go to its constructor).
-    """
-    if isinstance(home, str) and home.startswith(("http://", "https://")):
-        from modelfleet.remote import RemoteClient
-
-        if store_url is not None:
-            raise TypeError("store_url belongs to a local home; a server has its own store")
-        return RemoteClient(home, **kwargs)
-    from modelfleet.client import Client
-
-    return Client.open(home=home, store_url=store_url, **kwargs)
+def __getattr__(name: str) -> Any:
+    """Load a public name from its module on first use."""
+    module = _HOMES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'modelfleet' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

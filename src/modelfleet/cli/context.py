@@ -15,7 +15,6 @@ import typer
 if TYPE_CHECKING:
     from modelfleet.client import Client
     from modelfleet.errors import ModelfleetError
-    from modelfleet.remote import RemoteClient
 
 URL_ENV = "MODELFLEET_URL"
 
@@ -39,16 +38,28 @@ class CliState:
             return None
         return os.environ.get(URL_ENV) or None
 
-    def client(self, workers: int | None = None) -> Client | RemoteClient:
-        """A remote client when a server URL is set, else a local one (the edge)."""
+    def client(self, workers: int | None = None, *, actor: str | None = None) -> Client:
+        """A client over the server when a URL is set, else over the local home (the edge).
+
+        ``actor`` (``--actor``) names who local writes are recorded as; a server decides who
+        its callers are, so it is refused together with a server URL.
+        """
         url = self.server_url()
         if url is None:
-            return self.local_client(workers)
-        from modelfleet.remote import RemoteClient
+            return self.local_client(workers, actor=actor)
+        from modelfleet.client import Client
+        from modelfleet.errors import UsageError
 
-        return RemoteClient(url)
+        if actor is not None:
+            raise UsageError(
+                "--actor applies to a local home only: a server records the caller it "
+                f"derives itself; drop --actor, or drop --url / unset {URL_ENV}"
+            )
+        return Client.over_http(url)
 
-    def local_client(self, workers: int | None = None, *, ignore_url: bool = False) -> Client:
+    def local_client(
+        self, workers: int | None = None, *, ignore_url: bool = False, actor: str | None = None
+    ) -> Client:
         """A client on the local stores, for commands that need local data (train, validate).
 
         A server URL set by ``--url`` or the environment is an error (the command would not
@@ -62,8 +73,14 @@ class CliState:
                 f"this command works on local files and stores only, but a server URL is set "
                 f"(--url or {URL_ENV}); drop --url, or unset {URL_ENV}"
             )
+        from modelfleet.caller import local_caller
+
         return Client.open(
-            home=self.home, store_url=self.store_url, workers=workers, environ=os.environ
+            home=self.home,
+            store_url=self.store_url,
+            workers=workers,
+            environ=os.environ,
+            caller=local_caller(actor),
         )
 
 

@@ -50,16 +50,16 @@ def promote(
     if version is not None and tenant is None:
         raise typer.BadParameter("--version needs --tenant", param_hint="--version")
     loaded = load_spec(spec)
-    with state(ctx).client() as client:
+    with state(ctx).client(actor=actor) as client:
         if tenant is None:
-            batch = client.promote_fleet(loaded.name, env, spec=loaded, actor=actor, reason=reason)
+            batch = client.promote_fleet(loaded.name, env, spec=loaded, reason=reason)
             if as_json:
                 print_json_lines(outcome_to_json(o, batch.batch_id) for o in batch.outcomes)
             else:
                 print_batch(batch)
             return
         outcome = client.promote(
-            f"{loaded.name}/{tenant}", env, spec=loaded, version=version, actor=actor, reason=reason
+            f"{loaded.name}/{tenant}", env, spec=loaded, version=version, reason=reason
         )
     if as_json:
         print_json_lines([outcome_to_json(outcome)])
@@ -81,8 +81,8 @@ def approve(
     """Approve a version for an environment whose policy step needs a human's approval."""
     from modelfleet.cli.render_models import event_to_json, print_events
 
-    with state(ctx).client() as client:
-        event = client.approve(model, version, env, actor=actor, reason=reason)
+    with state(ctx).client(actor=actor) as client:
+        event = client.approve(model, version, env, reason=reason)
     if as_json:
         print_json_lines([event_to_json(event)])
     else:
@@ -116,12 +116,12 @@ def rollback(
         )
     if batch is None and (model is None or env is None):
         raise typer.BadParameter("give MODEL and --env (or --batch ID)", param_hint="MODEL --env")
-    with state(ctx).client() as client:
+    with state(ctx).client(actor=actor) as client:
         if batch is not None:
-            events = client.rollback_batch(batch, actor=actor, reason=reason, skip_moved=skip_moved)
+            events = client.rollback_batch(batch, reason=reason, skip_moved=skip_moved)
         else:
             assert model is not None and env is not None
-            events = [client.rollback(model, env, actor=actor, reason=reason)]
+            events = [client.rollback(model, env, reason=reason)]
     if as_json:
         print_json_lines(event_to_json(e) for e in events)
     else:

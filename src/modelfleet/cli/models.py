@@ -179,9 +179,9 @@ def tag(
     pairs = _pairs(tags or [], "=", "TAGS", "customer=acme")
     if not pairs and description is None:
         raise typer.BadParameter("give KEY=VALUE tags and/or --description", param_hint="TAGS")
-    with state(ctx).client() as client:
+    with state(ctx).client(actor=actor) as client:
         version = client.update_metadata(
-            ref, tags=pairs or None, description=description, actor=actor, reason=reason
+            ref, tags=pairs or None, description=description, reason=reason
         )
     if as_json:
         print_json_lines([version_to_json(version)])
@@ -201,8 +201,8 @@ def alias(
     """Point an alias at a version without asking the promotion policy (experiments)."""
     from modelfleet.cli.render_models import print_events
 
-    with state(ctx).client() as client:
-        event = client.set_alias(model, name, version, actor=actor, reason=reason)
+    with state(ctx).client(actor=actor) as client:
+        event = client.set_alias(model, name, version, reason=reason)
     print_events([event])
 
 
@@ -217,6 +217,6 @@ def archive(
     """Retire a version: it stays readable but cannot be promoted (refused while aliased)."""
     from modelfleet.cli.render_models import print_events
 
-    with state(ctx).client() as client:
-        event = client.archive(model, version, actor=actor, reason=reason)
+    with state(ctx).client(actor=actor) as client:
+        event = client.archive(model, version, reason=reason)
     print_events([event])

@@ -1,7 +1,7 @@
 """Tables and JSON shapes for the registry commands (people get tables, scripts get JSON).
 
 The JSON of a version, event or promotion outcome is exactly what the REST control plane
-answers (:mod:`modelfleet.serving.schemas`), so scripts can switch between the CLI and the API.
+answers (:mod:`modelfleet.wire`), so scripts can switch between the CLI and the API.
 """
 
 from __future__ import annotations
@@ -49,21 +49,21 @@ def headline_metric(metrics: Mapping[str, float]) -> str | None:
 # ------------------------------------------------------------------------------ JSON
 def version_to_json(version: ModelVersion) -> dict[str, Any]:
     """A version as the REST API shows it."""
-    from modelfleet.serving.schemas import ModelVersionOut
+    from modelfleet.wire import ModelVersionOut
 
     return ModelVersionOut.of(version).model_dump(mode="json")
 
 
 def event_to_json(event: ModelEvent) -> dict[str, Any]:
     """An event as the REST API shows it."""
-    from modelfleet.serving.schemas import ModelEventOut
+    from modelfleet.wire import ModelEventOut
 
     return ModelEventOut.of(event).model_dump(mode="json")
 
 
 def outcome_to_json(outcome: PromotionOutcome, batch_id: str | None = None) -> dict[str, Any]:
     """A promotion outcome as the REST API shows it, plus its batch id when fleet-wide."""
-    from modelfleet.serving.schemas import PromotionOutcomeOut
+    from modelfleet.wire import PromotionOutcomeOut
 
     obj = PromotionOutcomeOut.of(outcome).model_dump(mode="json")
     if batch_id is not None:

@@ -37,8 +37,8 @@ def server(
     """Serve runs and the model registry over HTTP (OpenAPI docs at /docs)."""
     import uvicorn
 
+    from modelfleet.api.app import create_app
     from modelfleet.config.settings import Settings
-    from modelfleet.serving.app import create_app
 
     if log_level not in ("critical", "error", "warning", "info", "debug", "trace"):
         raise typer.BadParameter(

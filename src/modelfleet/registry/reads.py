@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
 from modelfleet.errors import UsageError
 from modelfleet.registry.backend import missing
 from modelfleet.registry.codec import to_event, to_version
+from modelfleet.registry.queries import VersionQuery
 from modelfleet.registry.records import (
-    VERSION_STATUSES,
-    MetricFilter,
     ModelEvent,
     ModelVersion,
-    VersionStatus,
 )
-from modelfleet.registry.refs import check_alias, parse_ref, split_model
-from modelfleet.store import MetadataStore, MetricCondition, VersionQuery
+from modelfleet.registry.refs import parse_ref, split_model
+from modelfleet.store import MetadataStore, MetricCondition
+from modelfleet.store import VersionQuery as VersionRowQuery
 
 
 def resolve(store: MetadataStore, ref: str) -> ModelVersion:
@@ -60,34 +57,20 @@ def history(store: MetadataStore, model: str, limit: int | None) -> list[ModelEv
     return [to_event(event) for event in events]
 
 
-def search(
-    store: MetadataStore,
-    *,
-    fleet: str | None,
-    tenant: str | None,
-    tags: Mapping[str, str] | None,
-    environment: str | None,
-    status: VersionStatus | None,
-    metrics: Sequence[MetricFilter | str],
-    latest_only: bool,
-    limit: int | None,
-) -> list[ModelVersion]:
-    """Versions matching every filter, in one SQL query."""
-    if status is not None and status not in VERSION_STATUSES:
-        raise UsageError(f"status {status!r}: use one of {', '.join(VERSION_STATUSES)}")
-    if limit is not None and limit < 0:
-        raise UsageError(f"limit={limit}: give zero or more, or None for all")
-    filters = [MetricFilter.parse(m) if isinstance(m, str) else m for m in metrics]
-    query = VersionQuery(
-        fleet=fleet,
-        tenant=tenant,
-        tags=tuple(sorted((tags or {}).items())),
-        alias=None if environment is None else check_alias(environment),
-        status=status,
-        metrics=tuple(MetricCondition(f.scope, f.metric, f.op, f.value) for f in filters),
-        latest_only=latest_only,
-        limit=limit,
+def search(store: MetadataStore, query: VersionQuery) -> list[ModelVersion]:
+    """Versions matching every filter of ``query``, in one SQL query."""
+    rows_query = VersionRowQuery(
+        fleet=query.fleet,
+        tenant=query.tenant,
+        tags=tuple(sorted(query.tags.items())),
+        alias=query.environment,
+        status=query.status,
+        metrics=tuple(
+            MetricCondition(f.scope, f.metric, f.op, f.value) for f in query.metric_filters
+        ),
+        latest_only=query.latest_only,
+        limit=query.limit,
     )
     with store.registry("search model versions") as tx:
-        rows = tx.search(query)
+        rows = tx.search(rows_query)
     return [to_version(row) for row in rows]

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
+from typing import Any
 
 from modelfleet.artifacts import ArtifactStore, open_artifact_store
 from modelfleet.errors import UsageError
@@ -19,15 +20,14 @@ from modelfleet.registry import lifecycle, promotion, reads
 from modelfleet.registry.backend import Backend, check_actor, version_row
 from modelfleet.registry.codec import to_version
 from modelfleet.registry.policy import PromotionPolicy
+from modelfleet.registry.queries import VersionQuery
 from modelfleet.registry.records import (
-    MetricFilter,
     ModelEvent,
     ModelVersion,
     PromotionBatch,
     PromotionOutcome,
     SemVer,
     Signature,
-    VersionStatus,
 )
 from modelfleet.registry.refs import check_alias, split_model
 from modelfleet.registry.registration import check_registrable, patch_in, register_in
@@ -151,35 +151,13 @@ class Registry:
         """The events of ``model``, newest first: registrations, moves, status changes, ..."""
         return reads.history(self._store, model, limit)
 
-    def search(
-        self,
-        *,
-        fleet: str | None = None,
-        tenant: str | None = None,
-        tags: Mapping[str, str] | None = None,
-        environment: str | None = None,
-        status: VersionStatus | None = None,
-        metrics: Sequence[MetricFilter | str] = (),
-        latest_only: bool = False,
-        limit: int | None = 100,
-    ) -> list[ModelVersion]:
+    def search(self, query: VersionQuery | None = None, /, **filters: Any) -> list[ModelVersion]:
         """Versions matching every filter, by model and newest first, in one SQL query.
 
-        ``environment`` keeps versions an alias of that name points at; ``latest_only`` keeps
-        each model's newest match; ``metrics`` take MetricFilter or text like ``"wmape>0.3"``.
-        Prod models with WMAPE above 0.3: ``search(environment="prod", metrics=["wmape>0.3"])``.
+        Give a :class:`VersionQuery` or its fields as keywords. Prod models with WMAPE above
+        0.3: ``search(environment="prod", metrics=["wmape>0.3"])``.
         """
-        return reads.search(
-            self._store,
-            fleet=fleet,
-            tenant=tenant,
-            tags=tags,
-            environment=environment,
-            status=status,
-            metrics=metrics,
-            latest_only=latest_only,
-            limit=limit,
-        )
+        return reads.search(self._store, VersionQuery.of(query, filters))
 
     # -- aliases and promotion ------------------------------------------------------------
 

@@ -8,7 +8,7 @@ only place in modelfleet that writes SQL; from modelfleet it imports only ``mode
 from __future__ import annotations
 
 from modelfleet.store.metadata_store import MetadataStore, open_store
-from modelfleet.store.registry_rows import (
+from modelfleet.store.registry.rows import (
     ApprovalRow,
     EventRow,
     MetricCondition,
@@ -19,7 +19,7 @@ from modelfleet.store.registry_rows import (
     VersionQuery,
     VersionRow,
 )
-from modelfleet.store.registry_tx import RegistryTx
+from modelfleet.store.registry.tx import RegistryTx
 from modelfleet.store.rows import (
     ArtifactRow,
     FindingRow,

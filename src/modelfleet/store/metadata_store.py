@@ -20,10 +20,10 @@ from modelfleet.errors import NotFoundError
 from modelfleet.store import fleet_runs, runs, tenants
 from modelfleet.store.engine import build_engines
 from modelfleet.store.migrate import current_revision, ensure_schema
-from modelfleet.store.registry_fast import AliasLookup
-from modelfleet.store.registry_rows import VersionRow
-from modelfleet.store.registry_search import refresh_statistics, statistics_missing
-from modelfleet.store.registry_tx import RegistryTx
+from modelfleet.store.registry.fast import AliasLookup
+from modelfleet.store.registry.rows import VersionRow
+from modelfleet.store.registry.search import refresh_statistics, statistics_missing
+from modelfleet.store.registry.tx import RegistryTx
 from modelfleet.store.rows import (
     FLEET_RUN_STATUSES,
     FleetRunRow,
@@ -54,7 +54,7 @@ def open_store(url: str) -> MetadataStore:
 def _collect_missing_statistics(read_engine: Engine, write_engine: Engine) -> None:
     """Give a SQLite registry filled before modelfleet kept planner statistics its first ones.
 
-    New registries get them as they grow (:mod:`.registry_tx`); one that is already large
+    New registries get them as they grow (:mod:`.registry.tx`); one that is already large
     would otherwise wait for its next doubling, and a process that only reads it (a server)
     would search it the slow way until then. The check is two or three indexed reads on every
     open; the ``ANALYZE`` runs once per store (then the statistics exist).

@@ -14,7 +14,7 @@ from typing import Any, Final, TypeVar
 
 from sqlalchemy import Connection, Row, Select, Table, insert, select
 
-from modelfleet.store.registry_schema import model_versions
+from modelfleet.store.registry.schema import model_versions
 from modelfleet.store.rows import (
     COMPLETED_RUN_STATUSES,
     ArtifactRow,

@@ -2,7 +2,7 @@
 
 Core tables (not ORM classes) because the hot path is bulk inserts of thousands of rows per
 call: ``executemany`` over Core ``insert()`` statements avoids the ORM's per-row bookkeeping.
-The model registry's tables live in :mod:`.registry_schema` on the same :data:`metadata`. The
+The model registry's tables live in :mod:`.registry.schema` on the same :data:`metadata`. The
 Alembic migrations in ``migrations/versions`` create exactly these tables; a test compares
 them so the two never drift apart.
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
+from typing import Any
 
-from modelfleet.store import FleetRunRow, MetadataStore, RunQuery, open_store
+from modelfleet.store import FleetRunRow, MetadataStore, open_store
+from modelfleet.store import RunQuery as StoreRunQuery
 from modelfleet.tracking.codec import from_bundle, to_bundle, to_fleet_record
+from modelfleet.tracking.queries import RunQuery
 from modelfleet.tracking.records import (
     FLEET_RUN_STATUSES,
     FleetRunRecord,
-    RunStatus,
     RunTrigger,
     TenantRunRecord,
     new_run_id,
@@ -131,26 +133,18 @@ class Tracker:
         """Which of ``task_keys`` already ended succeeded or rejected, so a rerun can skip them."""
         return self._store.completed_task_keys(fleet, environment, task_keys)
 
-    def list_runs(
-        self,
-        *,
-        fleet: str | None = None,
-        tenant: str | None = None,
-        status: RunStatus | None = None,
-        environment: str | None = None,
-        fleet_run_id: str | None = None,
-        limit: int | None = 100,
-    ) -> list[TenantRunRecord]:
-        """Tenant runs matching every given filter, newest first, complete with their details."""
-        query = RunQuery(
-            fleet=fleet,
-            tenant=tenant,
-            status=status,
-            environment=environment,
-            fleet_run_id=fleet_run_id,
-            limit=limit,
+    def list_runs(self, query: RunQuery | None = None, /, **filters: Any) -> list[TenantRunRecord]:
+        """Tenant runs matching a :class:`RunQuery` (or its fields as keywords), newest first."""
+        found = RunQuery.of(query, filters)
+        rows = StoreRunQuery(
+            fleet=found.fleet,
+            tenant=found.tenant,
+            status=found.status,
+            environment=found.environment,
+            fleet_run_id=found.fleet_run_id,
+            limit=found.limit,
         )
-        return [from_bundle(bundle) for bundle in self._store.list_runs(query)]
+        return [from_bundle(bundle) for bundle in self._store.list_runs(rows)]
 
     def get_run(self, run_id_or_prefix: str) -> TenantRunRecord:
         """One run by id or unique id prefix (6+ characters); NotFoundError if none or ambiguous."""

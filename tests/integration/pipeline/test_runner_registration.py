@@ -18,7 +18,7 @@ def test_each_succeeded_tenant_becomes_version_1_0_0(client: Client, demo: DemoD
     assert succeeded
     assert summary.versions == dict.fromkeys(succeeded, "1.0.0")
     for tenant, run in succeeded.items():
-        version = client.registry.resolve(f"demo-retail/{tenant}")
+        version = client.resolve(f"demo-retail/{tenant}")
         assert version.run_id == run.run_id
         assert version.status == "candidate"
 
@@ -27,7 +27,7 @@ def test_rejected_tenants_are_not_registered(client: Client, demo: DemoData) -> 
     summary = _train(client, demo)
 
     rejected = [r.tenant for r in summary.records if r.status == "rejected"]
-    registered = {v.tenant for v in client.registry.search(fleet="demo-retail", limit=None)}
+    registered = {v.tenant for v in client.search(fleet="demo-retail", limit=None)}
     assert not set(rejected) & registered
     assert registered == set(summary.versions)
 
@@ -47,13 +47,11 @@ def test_a_recorded_but_unregistered_run_is_registered_by_the_next_train(
     first = _train(client, demo)
     tenant = next(iter(first.versions))
     # What a crash between the two transactions leaves: the run, without its version.
-    client.registry.delete_version(
-        f"demo-retail/{tenant}", "1.0.0", actor="test", reason="simulate a crash"
-    )
+    client.delete_version(f"demo-retail/{tenant}", "1.0.0", reason="simulate a crash")
 
     again = _train(client, demo)
 
     assert again.records == ()  # every tenant was skipped as already trained...
     assert list(again.versions) == [tenant]  # ...and the orphan run was registered
-    run_ids = {v.run_id for v in client.registry.versions(f"demo-retail/{tenant}")}
+    run_ids = {v.run_id for v in client.versions(f"demo-retail/{tenant}")}
     assert run_ids == {next(r.run_id for r in first.records if r.tenant == tenant)}

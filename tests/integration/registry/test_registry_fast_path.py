@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from modelfleet.registry import Registry, SemVer
-from modelfleet.store import registry_fast
+from modelfleet.store.registry import fast as registry_fast
 
 from .conftest import SIGNATURE, build_run
 

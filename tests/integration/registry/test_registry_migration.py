@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, inspect
 from modelfleet.registry import Registry
 from modelfleet.store import migrate, open_store
 from modelfleet.store.migrate import HEAD_REVISION
-from modelfleet.store.registry_schema import REGISTRY_TABLES
+from modelfleet.store.registry.schema import REGISTRY_TABLES
 from modelfleet.store.urls import parse_store_url
 from modelfleet.tracking.tracker import Tracker
 

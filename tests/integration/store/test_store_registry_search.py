@@ -22,7 +22,7 @@ from modelfleet.store import (
     VersionQuery,
     open_store,
 )
-from modelfleet.store.registry_search import (
+from modelfleet.store.registry.search import (
     SEARCH_TABLES,
     STATISTICS_FLOOR,
     refresh_statistics,

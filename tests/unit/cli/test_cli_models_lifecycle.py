@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.unit.serving.seed import FLEET, Seeded, copy_seeded, seed_home
+from tests.unit.api.seed import FLEET, Seeded, copy_seeded, seed_home
 
 CliRunner = Callable[..., Any]
 S1 = f"{FLEET}/s1"

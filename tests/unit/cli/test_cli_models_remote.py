@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.unit.serving.live import serve
-from tests.unit.serving.seed import FLEET, Seeded, copy_seeded, seed_home
+from tests.unit.api.live import serve
+from tests.unit.api.seed import FLEET, Seeded, copy_seeded, seed_home
 
-from modelfleet.serving.app import create_app
+from modelfleet.api.app import create_app
 
 CliRunner = Callable[..., Any]
 
@@ -31,7 +31,7 @@ def seeded(template: Seeded, tmp_path: Path) -> Seeded:
 @pytest.fixture
 def url(seeded: Seeded) -> Iterator[str]:
     """A uvicorn server over the seeded home, applying its fleet's policy."""
-    with serve(create_app(seeded.settings, [seeded.spec_path], default_actor="srv")) as base:
+    with serve(create_app(seeded.settings, [seeded.spec_path], server_user="srv")) as base:
         yield base
 
 

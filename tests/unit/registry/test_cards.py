@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from tests.unit.serving.seed import build_run, write_spec
+from tests.unit.api.seed import build_run, write_spec
 
 from modelfleet.config.spec import load_spec
 from modelfleet.errors import UsageError

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modelfleet.store.registry_search import STATISTICS_FLOOR, statistics_due
+from modelfleet.store.registry.search import STATISTICS_FLOOR, statistics_due
 
 
 def test_rows_below_the_floor_never_make_statistics_due() -> None:

@@ -4,7 +4,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2024-07-01
 
-Tables are spelled out here rather than taken from ``registry_schema.py`` so this revision
+Tables are spelled out here rather than taken from ``registry/schema.py`` so this revision
 stays what it was when later revisions change the tables.
 """
 

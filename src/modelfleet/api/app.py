@@ -1,0 +1,70 @@
+"""The app factory: ``create_app(settings, specs)`` builds the control plane's FastAPI app.
+
+Settings are built at the edge (``modelfleet server``, a test, an ASGI entry module) and passed
+in; nothing here reads ``os.environ``. OpenAPI docs are served at ``/docs`` and the schema at
+``/openapi.json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from modelfleet.api import handlers
+from modelfleet.api.backend import ControlPlane, load_specs
+from modelfleet.api.limits import DEFAULT_MAX_BODY_BYTES, BodyLimit
+from modelfleet.api.routes import lifecycle, models, runs
+from modelfleet.api.routes.deps import Control
+from modelfleet.caller import local_user
+from modelfleet.config.settings import Settings
+from modelfleet.version import __version__
+from modelfleet.wire import HealthOut
+
+
+def create_app(
+    settings: Settings,
+    specs: Sequence[Path] = (),
+    *,
+    server_user: str | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+) -> FastAPI:
+    """The control plane app over ``settings``' stores, applying the policies of ``specs``.
+
+    ``specs`` are fleet.yaml paths, loaded now (a bad one raises ConfigError before the server
+    starts); their fleets can be promoted, other fleets' models are read-only here.
+    """
+    plane = ControlPlane(settings, load_specs(specs), server_user or local_user())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        plane.close()
+
+    app = FastAPI(
+        title="modelfleet control plane",
+        version=__version__,
+        description=(
+            "Runs and the model registry of one modelfleet installation: search models, "
+            "resolve aliases, promote, approve, roll back, read history and model cards."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.plane = plane
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    handlers.install(app)
+    app.include_router(runs.router)
+    app.include_router(models.router)
+    app.include_router(lifecycle.router)
+
+    @app.get("/healthz", response_model=HealthOut, tags=["health"])
+    def healthz(control: Control) -> HealthOut:
+        """Up, and the metadata store answers."""
+        info = control.local.info()
+        return HealthOut(
+            status="ok", version=__version__, store=info.store, fleets=sorted(control.specs)
+        )
+
+    return app

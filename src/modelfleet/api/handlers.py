@@ -1,0 +1,94 @@
+"""Error answers: one place maps every failure to a status and an :class:`ErrorOut` body.
+
+* a :class:`~modelfleet.errors.ModelfleetError` answers with its own ``http_status`` and
+  ``{"error": headline, "detail": message}``;
+* a request that does not fit its schema (wrong type, missing or unknown field, bad path or
+  query parameter, malformed JSON) answers 422 with one entry per offending field;
+* anything else is a bug: 500 with a generic body, the traceback goes to the server log only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from modelfleet.errors import ModelfleetError
+from modelfleet.wire.base import ErrorField, ErrorOut
+
+log = logging.getLogger("modelfleet.api")
+
+INVALID_REQUEST = "invalid request"
+MAX_MESSAGE = 300  # characters of one field message; never echo a huge input back
+
+
+def error_response(
+    status: int, error: str, detail: str, fields: Sequence[ErrorField] = ()
+) -> JSONResponse:
+    """A JSON error answer in the one shape every error has."""
+    body = ErrorOut(error=error, detail=detail, fields=list(fields))
+    return JSONResponse(body.model_dump(mode="json"), status_code=status)
+
+
+def field_errors(errors: Sequence[Any]) -> list[ErrorField]:
+    """Pydantic/FastAPI error dicts as :class:`ErrorField` entries (inputs are not echoed)."""
+    fields = []
+    for error in errors:
+        loc = [part if isinstance(part, int) else str(part) for part in error.get("loc", ())]
+        kind = str(error.get("type", "invalid"))
+        message = str(error.get("msg", "invalid value"))
+        if kind == "extra_forbidden":
+            message = "unknown field (check the spelling; unknown fields are not ignored)"
+        elif kind == "missing":
+            message = "required field is missing"
+        elif kind == "json_invalid":
+            at = f" (at character {loc[-1]})" if loc and isinstance(loc[-1], int) else ""
+            message = f"the body is not valid JSON{at}"
+        fields.append(ErrorField(loc=loc, message=message[:MAX_MESSAGE], type=kind))
+    return fields
+
+
+def describe(fields: Sequence[ErrorField]) -> str:
+    """One line per field: ``body.environment: String should match pattern ...``."""
+    return "; ".join(f"{'.'.join(str(p) for p in f.loc)}: {f.message}" for f in fields)
+
+
+async def _modelfleet_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ModelfleetError)
+    if exc.http_status >= 500:
+        log.error("%s: %s", exc.headline, exc.message)
+    return error_response(exc.http_status, exc.headline, exc.message)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    fields = field_errors(exc.errors())
+    return error_response(422, INVALID_REQUEST, describe(fields), fields)
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    headline = {404: "not found", 405: "method not allowed", 413: "request too large"}.get(
+        exc.status_code, "http error"
+    )
+    return error_response(exc.status_code, headline, str(exc.detail))
+
+
+async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error while answering a request", exc_info=exc)
+    return error_response(
+        500, "internal error", "the server failed unexpectedly; its log has the details"
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Register the error handlers on ``app``."""
+    app.add_exception_handler(ModelfleetError, _modelfleet_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,243 @@
+"""The local plane: the platform's verbs in this process, over the metadata and artifact stores.
+
+Stores open on first use and are shared by every call. Writes are made as this plane's
+:class:`~modelfleet.caller.Caller` (the OS user unless one is given). Promotion policies come
+from the fleet spec the caller passes, since there is no server holding them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from modelfleet.caller import Caller, local_caller
+from modelfleet.client.plane import PlaneInfo
+from modelfleet.config.settings import Settings
+from modelfleet.config.spec import FleetSpec
+from modelfleet.config.specs import spec_for
+from modelfleet.errors import NotFoundError, UsageError
+from modelfleet.registry.queries import VersionQuery
+from modelfleet.registry.records import ModelEvent, ModelVersion, PromotionBatch, PromotionOutcome
+from modelfleet.registry.refs import split_model
+from modelfleet.tracking.queries import RunQuery
+from modelfleet.tracking.records import FleetRunRecord, TenantRunRecord
+from modelfleet.version import __version__
+
+if TYPE_CHECKING:
+    from modelfleet.registry.policy import PromotionPolicy
+    from modelfleet.registry.service import Registry
+    from modelfleet.tracking.tracker import Tracker
+
+
+class _Stores:
+    """The tracker and registry of one home, opened on first use and shared by its planes."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._tracker: Tracker | None = None
+        self._registry: Registry | None = None
+
+    def tracker(self) -> Tracker:
+        with self._lock:
+            if self._tracker is None:
+                from modelfleet.tracking.tracker import Tracker
+
+                self._tracker = Tracker.open(self.settings.store_url)
+            return self._tracker
+
+    def registry(self) -> Registry:
+        tracker = self.tracker()
+        with self._lock:
+            if self._registry is None:
+                from modelfleet.registry.service import Registry
+
+                self._registry = Registry(tracker.store, self.settings.artifacts_url)
+            return self._registry
+
+    def close(self) -> None:
+        with self._lock:
+            self._registry = None  # shares the tracker's store, closed below
+            if self._tracker is not None:
+                self._tracker.close()
+                self._tracker = None
+
+
+class LocalPlane:
+    """Runs, registry and promotion over the stores ``settings`` name, as ``caller``."""
+
+    def __init__(
+        self, settings: Settings, caller: Caller | None = None, *, _stores: _Stores | None = None
+    ) -> None:
+        self.settings = settings
+        self.caller = caller or local_caller()
+        self._stores = _stores or _Stores(settings)
+
+    def as_caller(self, caller: Caller) -> LocalPlane:
+        """The same stores, writing as ``caller`` (the control plane makes one per request)."""
+        return LocalPlane(self.settings, caller, _stores=self._stores)
+
+    @property
+    def tracker(self) -> Tracker:
+        """The run tracker, opened (and migrated) on first use."""
+        return self._stores.tracker()
+
+    @property
+    def registry(self) -> Registry:
+        """The model registry, sharing the tracker's metadata store."""
+        return self._stores.registry()
+
+    def info(self) -> PlaneInfo:
+        """This home's store backend; fleets is empty (policies come from the caller's spec)."""
+        return PlaneInfo(
+            "local", __version__, self.tracker.store.backend, (), self.caller.principal
+        )
+
+    # -- runs
+    def runs(self, query: RunQuery) -> list[TenantRunRecord]:
+        """Tenant runs matching ``query``, newest first."""
+        return self.tracker.list_runs(query)
+
+    def run(self, run_id: str) -> TenantRunRecord:
+        """One tenant run by id or unique id prefix."""
+        return self.tracker.get_run(run_id)
+
+    def fleet_runs(self, fleet: str | None, limit: int | None) -> list[FleetRunRecord]:
+        """Fleet runs, newest first."""
+        return self.tracker.list_fleet_runs(fleet, limit)
+
+    def fleet_run(self, fleet_run_id: str) -> FleetRunRecord:
+        """One fleet run by its full id."""
+        return self.tracker.get_fleet_run(fleet_run_id)
+
+    # -- registry reads
+    def resolve(self, ref: str) -> ModelVersion:
+        """The version a reference names."""
+        return self.registry.resolve(ref)
+
+    def versions(self, model: str) -> list[ModelVersion]:
+        """Every version of a model, newest first."""
+        return self.registry.versions(model)
+
+    def search(self, query: VersionQuery) -> list[ModelVersion]:
+        """Versions matching ``query``."""
+        return self.registry.search(query)
+
+    def history(self, model: str, limit: int | None) -> list[ModelEvent]:
+        """The model's events, newest first."""
+        return self.registry.history(model, limit)
+
+    def card(self, ref: str, fmt: str, spec: FleetSpec | None) -> str:
+        """The model card, with the fleet's purpose when its spec is given."""
+        from modelfleet.registry.cards import Purpose, render_card
+
+        version = self.resolve(ref)
+        run = None
+        if version.run_id is not None:
+            try:
+                run = self.run(version.run_id)
+            except NotFoundError:
+                run = None
+        purpose = None if spec is None else Purpose.from_spec(spec_for(version.fleet, spec))
+        return render_card(
+            version, run, self.history(version.model, None), fmt=fmt, purpose=purpose
+        )
+
+    # -- registry writes
+    def register(self, run_id: str, tags: Mapping[str, str], description: str) -> ModelVersion:
+        """Register a succeeded run as a candidate version."""
+        record = self.run(run_id)
+        return self.registry.register(
+            record, actor=self.caller.principal, tags=tags, description=description
+        )
+
+    def update_metadata(
+        self, ref: str, tags: Mapping[str, str] | None, description: str | None, reason: str
+    ) -> ModelVersion:
+        """A new PATCH version with merged tags and/or a new description."""
+        return self.registry.update_metadata(
+            ref, actor=self.caller.principal, tags=tags, description=description, reason=reason
+        )
+
+    def promote(
+        self,
+        model: str,
+        environment: str,
+        version: str | None,
+        reason: str,
+        spec: FleetSpec | None,
+    ) -> PromotionOutcome:
+        """Promote under the policy of the given spec."""
+        policy = _policy(split_model(model)[0], spec)
+        return self.registry.promote(
+            model,
+            environment,
+            policy=policy,
+            actor=self.caller.principal,
+            reason=reason,
+            version=version,
+        )
+
+    def promote_fleet(
+        self, fleet: str, environment: str, reason: str, spec: FleetSpec | None
+    ) -> PromotionBatch:
+        """Promote every model of a fleet under the given spec's policy."""
+        return self.registry.promote_fleet(
+            fleet,
+            environment,
+            policy=_policy(fleet, spec),
+            actor=self.caller.principal,
+            reason=reason,
+        )
+
+    def approve(self, model: str, version: str, environment: str, reason: str) -> ModelEvent:
+        """Record an approval."""
+        return self.registry.approve(
+            model, version, environment, actor=self.caller.principal, reason=reason
+        )
+
+    def rollback(self, model: str, environment: str, reason: str) -> ModelEvent:
+        """Undo the environment's last move."""
+        return self.registry.rollback(
+            model, environment, actor=self.caller.principal, reason=reason
+        )
+
+    def rollback_batch(self, batch_id: str, reason: str, skip_moved: bool) -> list[ModelEvent]:
+        """Undo a fleet promotion batch."""
+        return self.registry.rollback_batch(
+            batch_id, actor=self.caller.principal, reason=reason, skip_moved=skip_moved
+        )
+
+    def set_alias(self, model: str, alias: str, version: str, reason: str) -> ModelEvent:
+        """Point an alias at a version."""
+        return self.registry.set_alias(
+            model, alias, version, actor=self.caller.principal, reason=reason
+        )
+
+    def remove_alias(self, model: str, alias: str, reason: str) -> ModelEvent:
+        """Delete an alias."""
+        return self.registry.remove_alias(model, alias, actor=self.caller.principal, reason=reason)
+
+    def archive(self, model: str, version: str, reason: str) -> ModelEvent:
+        """Retire a version."""
+        return self.registry.archive(model, version, actor=self.caller.principal, reason=reason)
+
+    def delete_version(self, model: str, version: str, reason: str) -> None:
+        """Delete a version's record."""
+        self.registry.delete_version(model, version, actor=self.caller.principal, reason=reason)
+
+    def close(self) -> None:
+        """Release database connections (of every plane sharing these stores)."""
+        self._stores.close()
+
+
+def _policy(fleet: str, spec: FleetSpec | None) -> PromotionPolicy:
+    """The promotion policy ``spec`` declares for ``fleet``."""
+    from modelfleet.registry.policy import PromotionPolicy
+
+    if spec is None:
+        raise UsageError(
+            f"promoting needs fleet {fleet!r}'s promotion policy: pass spec= its fleet.yaml"
+        )
+    return PromotionPolicy.from_spec(spec_for(fleet, spec))

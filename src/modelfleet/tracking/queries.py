@@ -1,0 +1,40 @@
+"""The tracker's query object: one value for "which tenant runs", shared by every face."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from modelfleet.errors import UsageError
+from modelfleet.tracking.records import RUN_STATUSES, RunStatus
+
+
+@dataclass(frozen=True)
+class RunQuery:
+    """Tenant runs matching every filter, newest first; ``None`` means any."""
+
+    fleet: str | None = None
+    tenant: str | None = None
+    status: RunStatus | None = None
+    environment: str | None = None
+    fleet_run_id: str | None = None
+    limit: int | None = 100
+
+    def __post_init__(self) -> None:
+        if self.status is not None and self.status not in RUN_STATUSES:
+            raise UsageError(f"status {self.status!r}: use one of {', '.join(RUN_STATUSES)}")
+        if self.limit is not None and self.limit < 0:
+            raise UsageError(f"limit={self.limit}: give zero or more, or None for all")
+
+    @classmethod
+    def of(cls, query: RunQuery | None, filters: Mapping[str, Any]) -> RunQuery:
+        """``query`` itself, or one built from keyword filters (not both)."""
+        if query is not None and filters:
+            raise UsageError("give a RunQuery or keyword filters, not both")
+        if query is not None:
+            return query
+        try:
+            return cls(**filters)
+        except TypeError as exc:
+            raise UsageError(f"unknown run filter: {exc}") from None
