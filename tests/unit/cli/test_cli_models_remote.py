@@ -174,3 +174,37 @@ def test_an_explicit_home_beats_the_url_variable(
 
     assert result.exit_code == 0, result.output
     assert len(_lines(result.stdout)) == 3
+
+
+def test_actor_with_a_server_url_is_refused_and_moves_nothing(
+    cli: CliRunner, url: str, local_home: Path, seeded: Seeded
+) -> None:
+    result = cli(
+        "--url",
+        url,
+        "promote",
+        str(seeded.spec_path),
+        "--env",
+        "staging",
+        "--actor",
+        "mallory",
+        home_dir=local_home,
+    )
+
+    assert result.exit_code == 2
+    assert "--actor applies to a local home only" in result.stderr
+    history = cli("--url", url, "history", f"{FLEET}/s1", "--json", home_dir=local_home)
+    assert all(e["alias"] != "staging" for e in _lines(history.stdout))
+
+
+def test_writes_over_a_server_url_are_recorded_as_the_servers_caller(
+    cli: CliRunner, url: str, local_home: Path, seeded: Seeded
+) -> None:
+    promoted = cli(
+        "--url", url, "promote", str(seeded.spec_path), "--env", "staging", home_dir=local_home
+    )
+    history = cli("--url", url, "history", f"{FLEET}/s1", "--json", home_dir=local_home)
+
+    assert promoted.exit_code == 0, promoted.output
+    staged = [e for e in _lines(history.stdout) if e["alias"] == "staging"]
+    assert [e["actor"] for e in staged] == ["srv"]
