@@ -29,14 +29,14 @@ BACKENDS: dict[str, Callable[[int], Executor]] = {
     "process": _open_process,
 }
 
-# Names that are reserved for backends not built yet, with what they wait for.
+# Names reserved for backends not built yet, with what they wait for.
 PLANNED: dict[str, str] = {"ray": "needs the scale-out issue (a Ray cluster backend)"}
 
 
 def known_executors() -> str:
-    """The executor names this build accepts, and the planned ones, for error messages."""
-    planned = ", ".join(f"{name} ({why})" for name, why in sorted(PLANNED.items()))
-    return f"{', '.join(sorted(BACKENDS))}; not available yet: {planned}"
+    """The executor names this build accepts, then the planned ones, for error messages."""
+    planned = "; ".join(f"{name} {why}" for name, why in sorted(PLANNED.items()))
+    return f"{', '.join(sorted(BACKENDS))} (planned: {planned})"
 
 
 def open_executor(name_or_url: str, *, workers: int) -> Executor:
@@ -50,8 +50,7 @@ def open_executor(name_or_url: str, *, workers: int) -> Executor:
     name = name.lower()
     factory = BACKENDS.get(name)
     if factory is None:
-        why = PLANNED.get(name)
-        state = f"is not available yet: it {why}" if why else "is unknown"
+        state = "is not available yet" if name in PLANNED else "is unknown"
         raise ConfigError(
             f"executor {name!r} {state}; set MODELFLEET_EXECUTOR or --executor to one of: "
             f"{known_executors()}"

@@ -153,7 +153,7 @@ def check_picklable(fn: Callable[..., object], item: object) -> None:
     if error is not None:
         raise ExecutorError(
             f"the task function {what} cannot be sent to worker processes: it does not pickle "
-            f"({error}); use a module-level function, or the inline executor"
+            f"({error}); use a module-level function, or the inline executor (--executor inline)"
         )
     error = _pickle_error(item)
     if error is None:
@@ -172,7 +172,7 @@ def check_picklable(fn: Callable[..., object], item: object) -> None:
     raise ExecutorError(
         f"the {label}{part} cannot be sent to worker processes: it does not pickle ({error}); "
         "tasks must be plain data (no lambdas, local classes or open connections), or use the "
-        "inline executor"
+        "inline executor (--executor inline)"
     )
 
 

@@ -90,7 +90,8 @@ def check_selection(data: FleetData, tenants: Sequence[str] | None) -> tuple[str
         more = f" (and {len(known) - SHOWN_KNOWN} more)" if len(known) > SHOWN_KNOWN else ""
         raise UsageError(
             f"unknown tenant(s) {', '.join(map(repr, unknown))} in the selection: the fleet's data "
-            f"has no such tenant; known tenants: {shown}{more}"
+            f"has no such tenant, or tenants.include/exclude leave it out; known tenants: "
+            f"{shown}{more}"
         )
     return selection
 
