@@ -88,14 +88,9 @@ class LocalProcessExecutor:
         worker alone is the culprit and fails; the others complete normally. ``fn`` and the
         first item must pickle (see :func:`check_picklable`), else no worker is started at all.
         """
-        pending = iter(items)
-        head = list(islice(pending, 1))
-        if not head:
+        pending = _checked(fn, items)
+        if pending is None:
             return
-        # Checked before the pool starts: a task that cannot pickle would otherwise surface as a
-        # traceback from inside concurrent.futures, once per task.
-        check_picklable(fn, head[0])
-        pending = chain(head, pending)
         suspects: deque[T] = deque()
         isolated = False
         pool = self._new_pool()
@@ -140,6 +135,20 @@ class LocalProcessExecutor:
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _checked(fn: Callable[[T], R], items: Iterable[T]) -> Iterator[T] | None:
+    """All items again once ``fn`` and the first item are known to pickle; None when empty.
+
+    Checked before the pool starts: a task that cannot pickle would otherwise surface as a
+    traceback from inside concurrent.futures, once per task.
+    """
+    pending = iter(items)
+    head = list(islice(pending, 1))
+    if not head:
+        return None
+    check_picklable(fn, head[0])
+    return chain(head, pending)
 
 
 def check_picklable(fn: Callable[..., object], item: object) -> None:

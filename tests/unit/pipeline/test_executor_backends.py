@@ -35,7 +35,7 @@ def test_unknown_executor_is_a_config_error_listing_the_known_names() -> None:
 
 
 def test_ray_is_listed_as_waiting_for_the_scale_out_issue() -> None:
-    with pytest.raises(ConfigError, match="not available yet.*scale-out"):
+    with pytest.raises(ConfigError, match=r"not available yet.*scale-out"):
         open_executor("ray://head:10001", workers=2)
 
 

@@ -53,7 +53,7 @@ def test_unpicklable_task_function_fails_naming_it_before_any_worker(no_pool: li
     def local_function(job: Job) -> int:
         return 1
 
-    with pytest.raises(ExecutorError, match="local_function.*does not pickle"):
+    with pytest.raises(ExecutorError, match=r"local_function.*does not pickle"):
         list(LocalProcessExecutor(2).run(local_function, [Job("s1", 1)]))
 
     assert no_pool == []
