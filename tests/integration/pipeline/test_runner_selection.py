@@ -6,7 +6,7 @@ arguments it cannot use fail before any fleet run is recorded.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -156,3 +156,37 @@ def test_unknown_executor_setting_errors_before_any_fleet_run_is_recorded(
         train_fleet(load_spec(demo.spec_path, "dev"), settings, actor="tester")
 
     assert client.fleet_runs() == []
+
+
+# A view over the whole fleet keyed by region: its values mix other tenants' rows, so a tenant
+# trained alone must still see the fleet's data to get the same features.
+REGION_VIEW = {
+    "name": "region_sales",
+    "entities": ["region"],
+    "timestamp": "date",
+    "source": "fleet",
+    "ttl": "60d",
+    "features": [{"name": "region_mean_28d", "rolling": {"column": "sales", "window": "28d"}}],
+}
+
+
+def _add_region_view(spec: dict[str, Any]) -> None:
+    spec["feature_views"] = [REGION_VIEW]
+    spec["features"]["views"] = ["region_sales:*"]
+
+
+def test_selected_tenant_gets_the_same_training_rows_as_in_a_full_run(
+    client: Client,
+    demo: DemoData,
+    recording_executor_class: type[Any],
+    edit_spec: Callable[..., None],
+) -> None:
+    edit_spec(demo.spec_path, _add_region_view)
+    everyone, alone = recording_executor_class(), recording_executor_class()
+    _train(client, demo, executor=everyone)
+
+    _train(client, demo, ["3"], executor=alone, force=True)
+
+    assert set(alone.tasks) == {"3"}
+    assert alone.tasks["3"].frame.equals(everyone.tasks["3"].frame)
+    assert "region_mean_28d" in alone.tasks["3"].feature_columns
