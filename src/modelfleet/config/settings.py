@@ -15,6 +15,7 @@ from pathlib import Path
 from modelfleet.errors import ConfigError
 
 ENV_PREFIX = "MODELFLEET_"
+DEFAULT_EXECUTOR = "process"
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,9 @@ class Settings:
     artifacts_url: str
     workers: int
     online_url: str = ""
+    # Which executor trains tenants, by name or URL (see pipeline.executor_backends); the
+    # name is checked when the executor is opened, since config sits below the pipeline.
+    executor: str = DEFAULT_EXECUTOR
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], cwd: Path | None = None) -> Settings:
@@ -41,6 +45,7 @@ class Settings:
             artifacts_url=env.get(f"{ENV_PREFIX}ARTIFACTS_URL") or str(home / "artifacts"),
             workers=parse_workers(workers_text, source=f"{ENV_PREFIX}WORKERS"),
             online_url=env.get(f"{ENV_PREFIX}ONLINE_URL") or default_online_url(home),
+            executor=parse_executor(env.get(f"{ENV_PREFIX}EXECUTOR", "")),
         )
 
     @classmethod
@@ -55,6 +60,7 @@ class Settings:
         artifacts_url: str | None = None,
         workers: int | None = None,
         online_url: str | None = None,
+        executor: str | None = None,
     ) -> Settings:
         """A copy with the given fields replaced (CLI flags win over the environment)."""
         return replace(
@@ -63,6 +69,7 @@ class Settings:
             artifacts_url=artifacts_url or self.artifacts_url,
             workers=workers if workers is not None else self.workers,
             online_url=online_url or self.online_url,
+            executor=parse_executor(executor) if executor else self.executor,
         )
 
 
@@ -89,3 +96,8 @@ def parse_workers(text: str, *, source: str) -> int:
     if value < 1:
         raise ConfigError(f"{source}={value} must be at least 1")
     return value
+
+
+def parse_executor(text: str) -> str:
+    """An executor name or URL as given, trimmed; empty means the default (``process``)."""
+    return text.strip() or DEFAULT_EXECUTOR

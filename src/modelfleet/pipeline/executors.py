@@ -1,6 +1,7 @@
 """Executors run tenant tasks somewhere and hand back outcomes as they complete.
 
-The protocol is deliberately small (one method) so a cluster backend (Ray) can slot in later.
+The protocol is deliberately small (one method) so a cluster backend (Ray) can slot in later;
+:mod:`modelfleet.pipeline.executor_backends` chooses one by name.
 :class:`LocalProcessExecutor` is the default: a process pool, because a tenant's training is
 CPU-bound and a crash in native code (LightGBM) must not take the runner down with it.
 :class:`InlineExecutor` runs in the calling process: for tests, debugging and ``--workers 0``.
@@ -8,14 +9,16 @@ CPU-bound and a crash in native code (LightGBM) must not take the runner down wi
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
+import pickle
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 from typing import Generic, Protocol, TypeVar
 
 from modelfleet.errors import ExecutorError
@@ -82,9 +85,12 @@ class LocalProcessExecutor:
 
         When a worker dies, the pool cannot say which item killed it, so every item in flight
         becomes a suspect. Suspects are re-run one at a time on a fresh pool: one that kills its
-        worker alone is the culprit and fails; the others complete normally.
+        worker alone is the culprit and fails; the others complete normally. ``fn`` and the
+        first item must pickle (see :func:`check_picklable`), else no worker is started at all.
         """
-        pending = iter(items)
+        pending = _checked(fn, items)
+        if pending is None:
+            return
         suspects: deque[T] = deque()
         isolated = False
         pool = self._new_pool()
@@ -129,6 +135,63 @@ class LocalProcessExecutor:
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _checked(fn: Callable[[T], R], items: Iterable[T]) -> Iterator[T] | None:
+    """All items again once ``fn`` and the first item are known to pickle; None when empty.
+
+    Checked before the pool starts: a task that cannot pickle would otherwise surface as a
+    traceback from inside concurrent.futures, once per task.
+    """
+    pending = iter(items)
+    head = list(islice(pending, 1))
+    if not head:
+        return None
+    check_picklable(fn, head[0])
+    return chain(head, pending)
+
+
+def check_picklable(fn: Callable[..., object], item: object) -> None:
+    """Raise ExecutorError unless ``fn`` and ``item`` pickle, naming the part that does not.
+
+    Worker processes receive both by pickle. For a dataclass item (a tenant task) the first
+    field that fails is named, so the message points at e.g. the spec rather than the task.
+    """
+    what = getattr(fn, "__qualname__", repr(fn))
+    error = _pickle_error(fn)
+    if error is not None:
+        raise ExecutorError(
+            f"the task function {what} cannot be sent to worker processes: it does not pickle "
+            f"({error}); use a module-level function, or the inline executor (--executor inline)"
+        )
+    error = _pickle_error(item)
+    if error is None:
+        return
+    label = type(item).__name__
+    tenant = getattr(item, "tenant", None)
+    if tenant is not None:
+        label += f" of tenant {tenant!r}"
+    part = ""
+    if dataclasses.is_dataclass(item) and not isinstance(item, type):
+        for f in dataclasses.fields(item):
+            field_error = _pickle_error(getattr(item, f.name))
+            if field_error is not None:
+                part, error = f" (its field {f.name!r})", field_error
+                break
+    raise ExecutorError(
+        f"the {label}{part} cannot be sent to worker processes: it does not pickle ({error}); "
+        "tasks must be plain data (no lambdas, local classes or open connections), or use the "
+        "inline executor (--executor inline)"
+    )
+
+
+def _pickle_error(value: object) -> str | None:
+    """Why ``value`` does not pickle, or None when it does."""
+    try:
+        pickle.dumps(value)
+    except Exception as exc:  # pickling can fail with almost any type (TypeError, Attribute...)
+        return f"{type(exc).__name__}: {exc}"
+    return None
 
 
 def _ignore_sigint() -> None:

@@ -17,6 +17,7 @@ from modelfleet.tracking.tracker import Tracker
 
 FLUSH_EVERY = 64
 FLUSH_SECONDS = 1.0
+RECORD_STATUSES = ("succeeded", "rejected", "failed")
 
 
 class RunListener(Protocol):
@@ -76,6 +77,21 @@ class Recorder:
         self._register(batch)
         for record in batch:
             self.listener.tenant_finished(record)
+
+    def counts(self) -> dict[str, int]:
+        """Written records by status (succeeded, rejected, failed), for the fleet run row."""
+        return {s: sum(1 for r in self.written if r.status == s) for s in RECORD_STATUSES}
+
+    def status(self) -> str:
+        """The fleet run's status from what was written: all, none or some tenants failed.
+
+        Rejected tenants ran fine (the gate said no), and a run that wrote nothing (every
+        tenant skipped) succeeded.
+        """
+        failed = self.counts()["failed"]
+        if failed == 0:
+            return "succeeded"
+        return "failed" if failed == len(self.written) else "partial"
 
     def register_leftovers(self, fleet: str, environment: str, task_keys: Sequence[str]) -> None:
         """Register succeeded runs that an interrupted run recorded but never registered."""

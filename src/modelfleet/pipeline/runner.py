@@ -1,39 +1,40 @@
-"""The fleet runner: one command trains every selected tenant, isolated, resumable.
+"""The fleet runner: one call trains every selected tenant, isolated, resumable.
 
-Order of work: load and validate all tenants' data once (vectorised), build features for the
-whole fleet in one DuckDB pass, skip tenants whose exact task (config + data) already finished,
-fan the rest out over the executor, and write records in small batches as results arrive. Each
-batch is one transaction, so Ctrl-C or a killed worker leaves only whole tenant records behind
-and a re-run picks up exactly the tenants that are missing.
+A run is four stages over values: load and validate all tenants' data once (vectorised),
+**plan** (:mod:`~modelfleet.pipeline.plan`: which tenants train, which are skipped because their
+exact task (config + data) already finished, which failed validation), build **features** for
+the planned tenants in one DuckDB pass per feature definition
+(:mod:`~modelfleet.pipeline.features_stage`), **execute** the tenant tasks on an executor
+(:mod:`~modelfleet.pipeline.execute`), and **record** results in small batches as they arrive
+(:mod:`~modelfleet.pipeline.recording`). Each batch is one transaction, so Ctrl-C or a killed
+worker leaves only whole tenant records behind and a re-run picks up exactly what is missing.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
-
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
+from datetime import datetime
 
 from modelfleet.config.settings import Settings
 from modelfleet.config.spec import FleetSpec
-from modelfleet.data.canonical import TENANT_COLUMN, Finding, FleetData
+from modelfleet.data.canonical import Finding, FleetData
 from modelfleet.data.ingest import load_fleet_data
-from modelfleet.features.forecast import FeatureSet, build_forecast_features
-from modelfleet.pipeline.executors import Executor, make_executor
+from modelfleet.errors import UsageError
+from modelfleet.pipeline.execute import RunContext, execute, failed_record
+from modelfleet.pipeline.executor_backends import open_executor
+from modelfleet.pipeline.executors import Executor
+from modelfleet.pipeline.features_stage import build_training_rows
+from modelfleet.pipeline.plan import FleetPlan, check_selection, plan_fleet, task_key
 from modelfleet.pipeline.recording import Recorder, RunListener, SilentListener
-from modelfleet.pipeline.tenant import TenantTask, train_tenant
 from modelfleet.registry import Registry
-from modelfleet.tracking.lineage import code_version, package_versions
-from modelfleet.tracking.records import FindingRecord, TenantRunRecord, new_run_id
+from modelfleet.tracking.records import RUN_TRIGGERS, RunTrigger, TenantRunRecord
 from modelfleet.tracking.tracker import Tracker
-from modelfleet.version import __version__
+
+__all__ = ["FleetRunSummary", "task_key", "train_fleet"]
+
+LOADING = "loading and validating data"
 
 
 @dataclass(frozen=True)
@@ -50,244 +51,144 @@ class FleetRunSummary:
     duration_seconds: float
     store_url: str
     artifacts_url: str
+    actor: str
+    trigger: RunTrigger
     versions: Mapping[str, str] = field(default_factory=dict)  # tenant -> registered version
+    selection: tuple[str, ...] | None = None  # the tenants asked for; None: the whole fleet
 
     def count(self, status: str) -> int:
         """How many tenants ended with ``status`` in this invocation."""
         return sum(1 for r in self.records if r.status == status)
 
 
-def task_key(spec: FleetSpec, tenant: str, config_hash: str, fingerprint: str | None) -> str:
-    """Identity of a tenant's training task: same config and same data give the same key."""
-    payload = {
-        "fleet": spec.name,
-        "environment": spec.environment,
-        "tenant": tenant,
-        "config": config_hash,
-        "data": fingerprint,
-        "modelfleet": __version__,
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+@dataclass(frozen=True)
+class _Request:
+    """One ``train_fleet`` call's arguments, resolved (the executor chosen, a listener set)."""
 
+    spec: FleetSpec
+    settings: Settings
+    executor: Executor
+    listener: RunListener
+    force: bool
+    now: datetime | None
+    actor: str
+    trigger: RunTrigger
+    tenants: Sequence[str] | None
+    clock: float = field(default_factory=time.perf_counter)
 
-def _finding_records(findings: Sequence[Finding]) -> tuple[FindingRecord, ...]:
-    return tuple(
-        FindingRecord(
-            check=f.check,
-            severity=f.severity,
-            column=f.column,
-            count=f.count,
-            message=f.message,
-            examples=tuple(f.examples),
-        )
-        for f in findings
-    )
-
-
-def _tenant_slices(table: pa.Table) -> Iterator[tuple[str, pa.Table]]:
-    """Split a table sorted by tenant into compact per-tenant tables, without a row loop."""
-    if table.num_rows == 0:
-        return
-    encoded = pc.dictionary_encode(table[TENANT_COLUMN]).combine_chunks()
-    codes = encoded.indices.to_numpy(zero_copy_only=False)
-    starts = np.concatenate(([0], np.flatnonzero(np.diff(codes)) + 1))
-    ends = np.append(starts[1:], len(codes))
-    names = encoded.dictionary.to_pylist()
-    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-        # A zero-copy slice spans one or two chunks, so take() stays cheap; it copies the
-        # tenant's rows, so a pickled task never drags the whole fleet's buffers along (and no
-        # second copy of the whole table is made first).
-        yield names[codes[start]], table.slice(start, end - start).take(np.arange(end - start))
-
-
-def _features_by_group(
-    spec: FleetSpec, data: FleetData, tenant_specs: Mapping[str, FleetSpec]
-) -> dict[str, tuple[FeatureSet, pa.Table]]:
-    """Build features once per distinct feature definition (overrides may differ)."""
-    groups: dict[str, list[str]] = {}
-    for tenant, tspec in tenant_specs.items():
-        key = json.dumps(
-            [tspec.features.model_dump(mode="json"), tspec.validation.horizon], sort_keys=True
-        )
-        groups.setdefault(key, []).append(tenant)
-    result: dict[str, tuple[FeatureSet, pa.Table]] = {}
-    for tenants in groups.values():
-        tspec = tenant_specs[tenants[0]]
-        subset = data.table.filter(pc.is_in(data.table[TENANT_COLUMN], pa.array(tenants)))
-        features = build_forecast_features(
-            subset,
-            spec,
-            frequency=data.frequency,
-            features=tspec.features,
-            horizon=tspec.validation.horizon,
-            fleet_table=data.table,
-        )
-        for tenant, rows in _tenant_slices(features.table):
-            result[tenant] = (features, rows)
-    return result
-
-
-def _failed_record(
-    spec: FleetSpec,
-    fleet_run_id: str,
-    tenant: str,
-    reason: str,
-    findings: tuple[FindingRecord, ...],
-    fingerprint: str | None,
-) -> TenantRunRecord:
-    """The record of a tenant that could not train; ``spec`` is the fleet spec."""
-    now = datetime.now(UTC)
-    tenant_spec = spec.for_tenant(tenant) if tenant in spec.tenants.overrides else spec
-    config_hash = tenant_spec.training_hash()
-    return TenantRunRecord(
-        run_id=new_run_id(),
-        fleet_run_id=fleet_run_id,
-        fleet=spec.name,
-        tenant=tenant,
-        environment=spec.environment or "default",
-        status="failed",
-        started_at=now,
-        finished_at=now,
-        task_key=task_key(spec, tenant, config_hash, fingerprint),
-        config_hash=config_hash,
-        data_fingerprint=fingerprint,
-        model_family=tenant_spec.model.family,
-        code_version=None,
-        params={},
-        metrics={},
-        baseline_metrics={},
-        timings={},
-        findings=findings,
-        reason=reason,
-    )
+    @property
+    def environment(self) -> str:
+        return self.spec.environment or "default"
 
 
 def train_fleet(
     spec: FleetSpec,
     settings: Settings,
     *,
+    actor: str,
+    trigger: RunTrigger = "manual",
+    tenants: Sequence[str] | None = None,
     force: bool = False,
     executor: Executor | None = None,
     listener: RunListener | None = None,
     now: datetime | None = None,
-    actor: str = "modelfleet",
 ) -> FleetRunSummary:
-    """Train every selected tenant; tenants already done with this config and data are skipped."""
-    listen = listener or SilentListener()
-    clock = time.perf_counter()
-    environment = spec.environment or "default"
+    """Train the fleet's tenants (only ``tenants`` if given); finished tasks are skipped.
+
+    ``actor`` and ``trigger`` (manual, schedule, drift...) are stored on the fleet run, so a
+    run says who or what started it. ``executor`` defaults to ``settings.executor``.
+    """
+    if trigger not in RUN_TRIGGERS:
+        raise UsageError(f"trigger {trigger!r} is not one of: {', '.join(RUN_TRIGGERS)}")
+    request = _Request(
+        spec=spec,
+        settings=settings,
+        executor=executor or open_executor(settings.executor, workers=settings.workers),
+        listener=listener or SilentListener(),
+        force=force,
+        now=now,
+        actor=actor,
+        trigger=trigger,
+        tenants=tenants,
+    )
     tracker = Tracker.open(settings.store_url)
-    fleet_run_id = tracker.start_fleet_run(spec.name, environment, spec.config_hash())
-    registry = Registry(tracker.store, settings.artifacts_url)
-    batcher = Recorder(tracker, registry, listen, actor=actor)
-    skipped: list[str] = []
+    try:
+        data = None
+        if tenants is not None:
+            # The selection is checked before the fleet run is recorded, so a mistyped tenant
+            # id leaves no trace; knowing the fleet's tenants takes its data, so load it first.
+            request.listener.stage(LOADING)
+            data = load_fleet_data(spec, now=now)
+            check_selection(data, tenants)
+        fleet_run_id = tracker.start_fleet_run(
+            spec.name, request.environment, spec.config_hash(), actor=actor, trigger=trigger
+        )
+        return _run(request, tracker, fleet_run_id, data)
+    finally:
+        tracker.close()
+
+
+def _run(
+    request: _Request, tracker: Tracker, fleet_run_id: str, data: FleetData | None
+) -> FleetRunSummary:
+    """Plan, build features, execute and record one started fleet run; always finish it."""
+    spec, listen, environment = request.spec, request.listener, request.environment
+    registry = Registry(tracker.store, request.settings.artifacts_url)
+    recorder = Recorder(tracker, registry, listen, actor=request.actor)
+    skipped = 0
     status = "failed"
     try:
-        listen.stage("loading and validating data")
-        data = load_fleet_data(spec, now=now)
-        tenant_specs = {t: spec.for_tenant(t) for t in data.tenants}
-        hashes = {t: s.training_hash() for t, s in tenant_specs.items()}
-        by_tenant: dict[str, list[Finding]] = {}
-        for finding in data.findings:
-            if finding.tenant is not None:
-                by_tenant.setdefault(finding.tenant, []).append(finding)
-        for tenant, reason in sorted(data.failed.items()):
-            batcher.add(
-                _failed_record(
-                    spec,
-                    fleet_run_id,
-                    tenant,
-                    reason,
-                    _finding_records(by_tenant.get(tenant, [])),
-                    data.fingerprints.get(tenant),
-                )
-            )
-
-        keys = {t: task_key(spec, t, hashes[t], data.fingerprints.get(t)) for t in data.tenants}
-        done = (
-            set() if force else tracker.completed_task_keys(spec.name, environment, keys.values())
+        if data is None:
+            listen.stage(LOADING)
+            data = load_fleet_data(spec, now=request.now)
+        plan = plan_fleet(
+            spec,
+            data,
+            lambda keys: tracker.completed_task_keys(spec.name, environment, keys),
+            force=request.force,
+            tenants=request.tenants,
         )
-        todo = [t for t in data.tenants if keys[t] not in done]
-        skipped = [t for t in data.tenants if keys[t] in done]
-        batcher.register_leftovers(spec.name, environment, [keys[t] for t in skipped])
-        listen.started(len(todo) + len(data.failed), len(skipped))
+        for tenant in plan.failed:
+            recorder.add(failed_record(plan, tenant, fleet_run_id, tenant.reason or "invalid"))
+        skipped = len(plan.skipped)
+        recorder.register_leftovers(plan.fleet, environment, [t.task_key for t in plan.skipped])
+        listen.started(plan.recorded, skipped)
 
         listen.stage("building features")
-        features = _features_by_group(spec, data, {t: tenant_specs[t] for t in todo})
-        lineage = {f"package.{k}": v for k, v in package_versions().items()}
-        version = code_version(Path(spec.base_dir))
-
-        def tasks() -> Iterator[TenantTask]:
-            for tenant in todo:
-                feature_set, rows = features[tenant]
-                views = {f"feature_view.{n}": v for n, v in feature_set.view_versions}
-                yield TenantTask(
-                    run_id=new_run_id(),
-                    fleet_run_id=fleet_run_id,
-                    fleet=spec.name,
-                    tenant=tenant,
-                    environment=environment,
-                    spec=tenant_specs[tenant],
-                    frame=rows,
-                    feature_columns=feature_set.feature_columns,
-                    categorical=feature_set.categorical,
-                    frequency=data.frequency,
-                    task_key=keys[tenant],
-                    config_hash=hashes[tenant],
-                    data_fingerprint=data.fingerprints.get(tenant),
-                    code_version=version,
-                    artifacts_url=settings.artifacts_url,
-                    lineage={**lineage, **views},
-                    findings=_finding_records(by_tenant.get(tenant, [])),
-                )
-
+        rows = build_training_rows(spec, data, plan)
+        context = RunContext.for_spec(spec, fleet_run_id, request.settings.artifacts_url)
         listen.stage("training")
-        runner = executor or make_executor(settings.workers)
-        for outcome in runner.run(train_tenant, tasks()):
-            if outcome.result is not None:
-                batcher.add(outcome.result)
-            else:
-                item = outcome.item
-                batcher.add(
-                    _failed_record(
-                        spec,
-                        fleet_run_id,
-                        item.tenant,
-                        outcome.error or "unknown error",
-                        item.findings,
-                        item.data_fingerprint,
-                    )
-                )
-        batcher.flush()
-        failed = sum(1 for r in batcher.written if r.status == "failed")
-        status = (
-            "succeeded"
-            if failed == 0
-            else ("failed" if failed == len(batcher.written) else "partial")
-        )
-        return FleetRunSummary(
-            fleet_run_id=fleet_run_id,
-            fleet=spec.name,
-            environment=environment,
-            status=status,
-            records=tuple(batcher.written),
-            versions=dict(batcher.versions),
-            skipped=tuple(skipped),
-            findings=tuple(f for f in data.findings if f.tenant is None),
-            duration_seconds=time.perf_counter() - clock,
-            store_url=settings.store_url,
-            artifacts_url=settings.artifacts_url,
-        )
+        for record in execute(plan, rows, request.executor, context):
+            recorder.add(record)
+        recorder.flush()
+        status = recorder.status()
+        return _summary(request, plan, fleet_run_id, status, recorder)
     except BaseException as exc:
         # Keep what finished: whole records only, each batch its own transaction.
-        batcher.flush()
+        recorder.flush()
         status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
         raise
     finally:
-        counts = {
-            s: sum(1 for r in batcher.written if r.status == s)
-            for s in ("succeeded", "rejected", "failed")
-        }
         # Interrupted runs keep their counts too: they say what the re-run will not redo.
-        tracker.finish_fleet_run(fleet_run_id, status, skipped=len(skipped), **counts)
-        tracker.close()
+        tracker.finish_fleet_run(fleet_run_id, status, skipped=skipped, **recorder.counts())
+
+
+def _summary(
+    request: _Request, plan: FleetPlan, fleet_run_id: str, status: str, recorder: Recorder
+) -> FleetRunSummary:
+    return FleetRunSummary(
+        fleet_run_id=fleet_run_id,
+        fleet=plan.fleet,
+        environment=plan.environment,
+        status=status,
+        records=tuple(recorder.written),
+        versions=dict(recorder.versions),
+        skipped=tuple(t.tenant for t in plan.skipped),
+        findings=plan.fleet_findings,
+        duration_seconds=time.perf_counter() - request.clock,
+        store_url=request.settings.store_url,
+        artifacts_url=request.settings.artifacts_url,
+        actor=request.actor,
+        trigger=request.trigger,
+        selection=plan.selection,
+    )

@@ -14,6 +14,8 @@ import pytest
 import modelfleet
 import modelfleet.pipeline.runner as runner_module
 from modelfleet.data.demo import DemoData
+from modelfleet.pipeline.executors import LocalProcessExecutor
+from modelfleet.serving.shared import local_user
 
 CliRunner = Callable[..., Any]
 
@@ -106,6 +108,59 @@ def test_train_exits_0_when_only_some_tenants_fail(cli: CliRunner, demo: DemoDat
 
     assert result.exit_code == 0, result.output
     assert "partial" in result.stdout and "1 failed" in result.stdout
+
+
+def test_tenant_option_trains_only_the_named_tenants(
+    cli: CliRunner, demo: DemoData, home: Path
+) -> None:
+    result = cli("train", str(demo.spec_path), "--workers", "0", "--tenant", "3", "--tenant", "1")
+
+    assert result.exit_code == 0, result.output
+    assert _stored_tenants(home) == ["1", "3"]
+
+
+def test_unknown_tenant_exits_2_naming_it_without_recording_a_fleet_run(
+    cli: CliRunner, demo: DemoData, home: Path
+) -> None:
+    result = cli("train", str(demo.spec_path), "--workers", "0", "--tenant", "nope")
+
+    assert result.exit_code == 2
+    assert "'nope'" in result.stderr and "known tenants: 1, 2, 3, 4, 5" in result.stderr
+    assert "Traceback" not in result.output
+    with modelfleet.connect(home=str(home), environ={}) as client:
+        assert client.fleet_runs() == []
+
+
+def test_fleet_run_records_the_local_user_and_a_manual_trigger(
+    cli: CliRunner, demo: DemoData, home: Path
+) -> None:
+    cli("train", str(demo.spec_path), "--workers", "0", "--tenant", "1")
+
+    with modelfleet.connect(home=str(home), environ={}) as client:
+        (fleet_run,) = client.fleet_runs()
+    assert (fleet_run.actor, fleet_run.trigger) == (local_user(), "manual")
+
+
+def test_executor_option_chooses_the_executor(
+    cli: CliRunner, demo: DemoData, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_pool(self: LocalProcessExecutor) -> None:
+        raise AssertionError("a process pool was started despite --executor inline")
+
+    monkeypatch.setattr(LocalProcessExecutor, "_new_pool", no_pool)
+
+    result = cli("train", str(demo.spec_path), "--workers", "2", "--executor", "inline")
+
+    assert result.exit_code == 0, result.output
+    assert len(_stored_tenants(home)) == 5
+
+
+def test_unknown_executor_exits_2_listing_the_known_ones(cli: CliRunner, demo: DemoData) -> None:
+    result = cli("train", str(demo.spec_path), "--executor", "dask")
+
+    assert result.exit_code == 2
+    assert "'dask' is unknown" in result.stderr and "inline, local, process" in result.stderr
+    assert "Traceback" not in result.output
 
 
 @pytest.fixture

@@ -43,3 +43,20 @@ def test_overrides_replace_only_given_fields(tmp_path: Path) -> None:
     changed = base.with_overrides(workers=5)
     assert changed.workers == 5
     assert changed.store_url == base.store_url
+
+
+def test_executor_defaults_to_the_process_pool(tmp_path: Path) -> None:
+    assert Settings.from_env({}, cwd=tmp_path).executor == "process"
+
+
+def test_executor_comes_from_the_environment(tmp_path: Path) -> None:
+    settings = Settings.from_env({"MODELFLEET_EXECUTOR": " inline "}, cwd=tmp_path)
+
+    assert settings.executor == "inline"
+
+
+def test_executor_override_wins_over_the_environment(tmp_path: Path) -> None:
+    base = Settings.from_env({"MODELFLEET_EXECUTOR": "inline"}, cwd=tmp_path)
+
+    assert base.with_overrides(executor="process").executor == "process"
+    assert base.with_overrides(workers=2).executor == "inline"
