@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import pyarrow as pa
@@ -13,6 +14,8 @@ import pytest
 from modelfleet.artifacts import open_artifact_store
 from modelfleet.errors import TrainingError
 from modelfleet.pipeline.tenant import TenantTask, split_holdout, train_tenant
+from modelfleet.tracking.signature import Signature, SignatureField
+from modelfleet.training.package import ModelPackage
 
 START = np.datetime64("2024-01-01", "D")
 TaskFactory = Callable[..., TenantTask]
@@ -120,3 +123,47 @@ def test_train_tenant_names_where_an_unexpected_error_happened(
     assert record.status == "failed"
     assert record.reason is not None
     assert "no_such_column" in record.reason and " (at " in record.reason
+
+
+@pytest.mark.parametrize(("min_improvement", "status"), [(0.0, "succeeded"), (1.0, "rejected")])
+def test_train_tenant_records_the_models_signature_whatever_the_gate_says(
+    make_task: TaskFactory, frame: FrameFactory, min_improvement: float, status: str
+) -> None:
+    task = make_task(frame(60), horizon=7)
+    # Against the mean of a trending series, a pass needs little; 100% better is impossible.
+    gates = task.spec.gates.model_copy(update={"min_improvement": min_improvement})
+    baseline = task.spec.baseline.model_copy(update={"family": "mean"})
+    spec = task.spec.model_copy(update={"gates": gates, "baseline": baseline})
+    task = replace(task, spec=spec)
+
+    record = train_tenant(task)
+
+    assert record.status == status, record.reason
+    assert record.signature == Signature(
+        (
+            SignatureField("lag_7", "double"),
+            SignatureField("promo", "int64"),
+            SignatureField("region", "string", categorical=True),
+        ),
+        SignatureField("sales", "float64"),
+    )
+
+
+def test_a_failed_train_tenant_records_no_signature(
+    make_task: TaskFactory, frame: FrameFactory
+) -> None:
+    assert train_tenant(make_task(frame(5), horizon=7)).signature is None
+
+
+def test_train_tenant_saves_a_package_with_the_feature_view_versions_of_its_lineage(
+    make_task: TaskFactory, frame: FrameFactory
+) -> None:
+    lineage = {"package.numpy": "2.0", "feature_view.sales_daily": "v3", "feature_view.promo": "v1"}
+    task = make_task(frame(60), horizon=7, lineage=lineage)
+
+    record = train_tenant(task)
+
+    meta_ref = next(a for a in record.artifacts if a.name == "model_meta")
+    package = ModelPackage.load(open_artifact_store(task.artifacts_url), meta_ref.digest)
+    assert package.meta.feature_views == (("promo", "v1"), ("sales_daily", "v3"))
+    assert package.meta.signature == record.signature
