@@ -15,6 +15,7 @@ from modelfleet.serving.schemas.base import (
     number_in,
     number_out,
 )
+from modelfleet.serving.schemas.registry import SignatureOut
 from modelfleet.tracking.records import (
     ArtifactRecord,
     FindingRecord,
@@ -81,6 +82,9 @@ class RunOut(Out):
     lineage: dict[str, str]
     trials: list[TrialOut]
     findings: list[FindingOut]
+    signature: SignatureOut | None = Field(
+        default=None, description="the fitted model's inputs and output (none if nothing fitted)"
+    )
 
     @classmethod
     def of(cls, record: TenantRunRecord) -> RunOut:
@@ -132,6 +136,7 @@ class RunOut(Out):
                 )
                 for f in record.findings
             ],
+            signature=None if record.signature is None else SignatureOut.of(record.signature),
         )
 
     def record(self) -> TenantRunRecord:
@@ -168,6 +173,7 @@ class RunOut(Out):
                 for f in self.findings
             ),
             reason=self.reason,
+            signature=None if self.signature is None else self.signature.record(),
         )
 
 
