@@ -108,6 +108,7 @@ TARGET_RESOLVE_P99_MS = 0.3
 TARGET_RATIO = 10.0
 FEATURES = ("day_of_week", "promo", "lag_7", "lag_14", "rolling_mean_28", "month")
 CATEGORICAL = ("day_of_week", "month")
+VOCAB_MONTH = sorted(map(str, range(12)))
 TARGET = "sales"
 
 
@@ -385,13 +386,14 @@ def build_runs(corpus: Corpus, folder: Path, files: ModelFiles) -> tuple[str, di
             "tenant": tenant,
             "family": "lightgbm",
             "task": "regression",
-            "frequency": "1d",
+            "frequency": "D",
             "horizon": 42,
             "timestamp": "date",
             "target": TARGET,
             "feature_columns": list(FEATURES),
             "categorical": list(CATEGORICAL),
-            "vocabulary": {},
+            # The category values of the tiny model's codes (day of week, month), as text.
+            "vocabulary": {"day_of_week": sorted(map(str, range(7))), "month": VOCAB_MONTH},
             "signature": files.signature,
             "model_digest": model.digest,
         }

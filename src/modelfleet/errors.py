@@ -19,6 +19,7 @@ short ``headline`` for the CLI and the HTTP status a server answers with::
     ├── ArtifactError            the artifact store failed                     (503)
     │   └── ArtifactIntegrityError  bytes on disk do not match their checksum  (500)
     ├── TrainingError            a model family could not fit or predict       (422)
+    │   └── PackageError         a saved model package is unreadable or invalid
     └── ExecutorError            the worker pool failed                        (503)
 """
 
@@ -125,6 +126,15 @@ class TrainingError(ModelfleetError):
 
     headline = "training failed"
     http_status = 422
+
+
+class PackageError(TrainingError):
+    """A saved model package (estimator plus metadata) is missing, damaged or inconsistent.
+
+    The message names the field or artifact that is wrong, so a bad store can be repaired.
+    """
+
+    headline = "invalid model package"
 
 
 class ExecutorError(ModelfleetError):

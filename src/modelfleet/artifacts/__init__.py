@@ -6,7 +6,7 @@ are atomic and idempotent, reads verify the sha256 before returning.
 
 from __future__ import annotations
 
-from modelfleet.artifacts.base import ArtifactRef, ArtifactStore, digest_of
+from modelfleet.artifacts.base import ArtifactRef, ArtifactStore, digest_of, store_root_of
 from modelfleet.artifacts.factory import open_artifact_store
 from modelfleet.artifacts.local import LocalArtifactStore
 from modelfleet.artifacts.remote import FsspecArtifactStore
@@ -18,4 +18,5 @@ __all__ = [
     "LocalArtifactStore",
     "digest_of",
     "open_artifact_store",
+    "store_root_of",
 ]

@@ -61,6 +61,23 @@ def shard_key(digest: str) -> str:
     return f"{digest[:2]}/{digest}"
 
 
+def store_root_of(uri: str) -> str:
+    """The URL of the store holding the blob at ``uri`` (an ``ArtifactRef.uri``).
+
+    Blobs live at ``<root>/<sha[:2]>/<sha>``, so the root is the URI without its last two
+    segments; :func:`~modelfleet.artifacts.open_artifact_store` opens it. ArtifactError if
+    ``uri`` does not end in that layout.
+    """
+    root, _, rest = uri.rstrip("/").rpartition("/")
+    root, _, shard = root.rpartition("/")
+    if not root or _DIGEST_RE.fullmatch(rest) is None or shard != rest[:2]:
+        raise ArtifactError(
+            f"artifact URI {uri!r} is not <store root>/<sha[:2]>/<sha>: it was not written by "
+            "a modelfleet artifact store"
+        )
+    return root
+
+
 def integrity_error(digest: str, actual: str, location: str) -> ArtifactIntegrityError:
     """Build the error raised when stored bytes no longer hash to their address."""
     return ArtifactIntegrityError(

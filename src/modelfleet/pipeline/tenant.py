@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -32,10 +33,11 @@ from modelfleet.tracking.records import (
     TenantRunRecord,
     TrialRecord,
 )
-from modelfleet.training.families import Estimator, resolve_family
+from modelfleet.training.families import ModelFamily, resolve_family
 from modelfleet.training.frames import HOLDOUT_TARGET, HOLDOUT_TIMESTAMP, FeatureFrame
 from modelfleet.training.gates import evaluate_gate
 from modelfleet.training.metrics import compute_metrics
+from modelfleet.training.package import ModelPackage, PackageMetadata
 from modelfleet.training.tuning import ParamRange, default_space, tune
 
 
@@ -68,41 +70,48 @@ class _Split:
     y_train: np.ndarray
     holdout: FeatureFrame
     y_holdout: np.ndarray
+    meta: PackageMetadata  # vocabulary from the training rows, signature of the inputs
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def encode_features(
-    table: pa.Table,
-    columns: tuple[str, ...],
-    categorical: tuple[str, ...],
-    vocab: Mapping[str, list[str]],
-) -> pa.Table:
-    """Model inputs as numbers: categories become codes in ``vocab`` (unknown -> null)."""
-    arrays: dict[str, pa.Array] = {}
-    for name in columns:
-        column = table[name]
-        if name in categorical:
-            values = pc.cast(column, pa.string())
-            arrays[name] = pc.index_in(values, value_set=pa.array(vocab[name], pa.string()))
-        else:
-            arrays[name] = pc.cast(column, pa.float64())
-    return pa.table(arrays)
+def _feature_views(lineage: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """The feature view versions in a task's lineage (``feature_view.<name>`` -> version)."""
+    prefix = "feature_view."
+    return tuple(
+        (key.removeprefix(prefix), version)
+        for key, version in sorted(lineage.items())
+        if key.startswith(prefix)
+    )
 
 
-def build_vocabulary(table: pa.Table, categorical: tuple[str, ...]) -> dict[str, list[str]]:
-    """The sorted category values seen in training, per categorical column."""
-    vocab: dict[str, list[str]] = {}
-    for name in categorical:
-        values = pc.unique(pc.cast(table[name], pa.string())).drop_null()
-        vocab[name] = sorted(values.to_pylist())
-    return vocab
+def _describe(task: TenantTask, train_rows: pa.Table) -> PackageMetadata:
+    """The package metadata of the model this task trains on ``train_rows``."""
+    spec = task.spec
+    return PackageMetadata.from_training(
+        train_rows,
+        fleet=task.fleet,
+        tenant=task.tenant,
+        family=spec.model.family,
+        task=spec.task,
+        frequency=task.frequency,
+        horizon=spec.validation.horizon,
+        timestamp=spec.data_schema.timestamp,
+        target=spec.data_schema.target,
+        feature_columns=task.feature_columns,
+        categorical=task.categorical,
+        feature_views=_feature_views(task.lineage),
+    )
 
 
-def split_holdout(task: TenantTask, vocab_out: dict[str, list[str]]) -> _Split:
-    """Split a tenant's rows at the forecast origin: the last ``horizon`` periods are held out."""
+def split_holdout(task: TenantTask) -> _Split:
+    """Split a tenant's rows at the forecast origin: the last ``horizon`` periods are held out.
+
+    The vocabulary comes from the training rows only, so the holdout sees categories the
+    model never saw (encoded as null) exactly as serving later will.
+    """
     spec = task.spec
     schema = spec.data_schema
     period = np.timedelta64(PERIOD_DAYS[task.frequency], "D")
@@ -119,9 +128,8 @@ def split_holdout(task: TenantTask, vocab_out: dict[str, list[str]]) -> _Split:
             f"tenant {task.tenant}: not enough history for a {spec.validation.horizon}-period "
             "holdout; lower validation.horizon or add data"
         )
-    train_rows = task.frame.filter(pa.array(train_mask))
-    vocab_out.update(build_vocabulary(train_rows, task.categorical))
-    features = encode_features(task.frame, task.feature_columns, task.categorical, vocab_out)
+    meta = _describe(task, task.frame.filter(pa.array(train_mask)))
+    features = meta.encode(task.frame)
 
     def frame(mask: np.ndarray) -> FeatureFrame:
         return FeatureFrame(
@@ -131,7 +139,9 @@ def split_holdout(task: TenantTask, vocab_out: dict[str, list[str]]) -> _Split:
             period=period,
         )
 
-    return _Split(frame(train_mask), target[train_mask], frame(holdout_mask), target[holdout_mask])
+    return _Split(
+        frame(train_mask), target[train_mask], frame(holdout_mask), target[holdout_mask], meta
+    )
 
 
 def _tail_split(
@@ -174,21 +184,6 @@ def _flat_params(prefix: str, params: Mapping[str, Any]) -> dict[str, ParamValue
     return flat
 
 
-def _signature(task: TenantTask) -> dict[str, Any]:
-    schema = task.frame.schema
-    return {
-        "inputs": [
-            {
-                "name": name,
-                "type": str(schema.field(name).type),
-                "categorical": name in task.categorical,
-            }
-            for name in task.feature_columns
-        ],
-        "output": {"name": task.spec.data_schema.target, "type": "float64"},
-    }
-
-
 def holdout_bytes(split: _Split) -> bytes:
     """The holdout rows as Parquet (encoded features, timestamp, target) for later re-scoring.
 
@@ -204,46 +199,32 @@ def holdout_bytes(split: _Split) -> bytes:
     return bytes(sink.getvalue().to_pybytes())
 
 
-def _save(
-    task: TenantTask, estimator: Estimator, vocab: Mapping[str, list[str]], split: _Split
-) -> list[ArtifactRecord]:
+def _save(task: TenantTask, package: ModelPackage, split: _Split) -> list[ArtifactRecord]:
+    """Write the package (estimator + metadata) and the holdout rows; their artifact records."""
     store = open_artifact_store(task.artifacts_url)
-    model_ref = store.put_bytes(estimator.to_bytes())
+    refs = package.save(store)
     holdout_ref = store.put_bytes(holdout_bytes(split))
-    meta = {
-        "fleet": task.fleet,
-        "tenant": task.tenant,
-        "family": estimator.family,
-        "task": task.spec.task,
-        "frequency": task.frequency,
-        "horizon": task.spec.validation.horizon,
-        "timestamp": task.spec.data_schema.timestamp,
-        "target": task.spec.data_schema.target,
-        "feature_columns": list(task.feature_columns),
-        "categorical": list(task.categorical),
-        "vocabulary": dict(vocab),
-        "signature": _signature(task),
-        "model_digest": model_ref.digest,
-    }
-    meta_ref = store.put_bytes(json.dumps(meta, sort_keys=True, indent=1).encode())
+    model, meta = refs.model, refs.meta
     return [
-        ArtifactRecord(
-            "model", estimator.family, model_ref.digest, model_ref.uri, model_ref.size_bytes
-        ),
-        ArtifactRecord("model_meta", "json", meta_ref.digest, meta_ref.uri, meta_ref.size_bytes),
+        ArtifactRecord("model", package.meta.family, model.digest, model.uri, model.size_bytes),
+        ArtifactRecord("model_meta", "json", meta.digest, meta.uri, meta.size_bytes),
         ArtifactRecord(
             "holdout", "parquet", holdout_ref.digest, holdout_ref.uri, holdout_ref.size_bytes
         ),
     ]
 
 
-def train_tenant(task: TenantTask) -> TenantRunRecord:
-    """Train, evaluate and gate one tenant's candidate; failures come back as records."""
-    started = _now()
-    timings: dict[str, float] = {}
-    params: dict[str, ParamValue] = {}
-    spec = task.spec
-    base: dict[str, Any] = {
+@contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    """Record the seconds a stage took (not recorded if it raises, as before)."""
+    clock = time.perf_counter()
+    yield
+    timings[stage] = time.perf_counter() - clock
+
+
+def _base_fields(task: TenantTask, started: datetime) -> dict[str, Any]:
+    """The record fields every outcome of a task shares."""
+    return {
         "run_id": task.run_id,
         "fleet_run_id": task.fleet_run_id,
         "fleet": task.fleet,
@@ -252,87 +233,99 @@ def train_tenant(task: TenantTask) -> TenantRunRecord:
         "task_key": task.task_key,
         "config_hash": task.config_hash,
         "data_fingerprint": task.data_fingerprint,
-        "model_family": spec.model.family,
+        "model_family": task.spec.model.family,
         "code_version": task.code_version,
         "lineage": dict(task.lineage),
         "findings": task.findings,
         "started_at": started,
     }
+
+
+def _data_params(task: TenantTask, split: _Split) -> dict[str, ParamValue]:
+    """What the run was trained on and judged by, as flat params."""
+    spec = task.spec
+    return {
+        "data.train_rows": len(split.y_train),
+        "data.holdout_rows": len(split.y_holdout),
+        "data.frequency": task.frequency,
+        "validation.horizon": spec.validation.horizon,
+        "baseline.family": spec.baseline_family,
+        "gates.metric": spec.gate_metric,
+        "gates.min_improvement": spec.gates.min_improvement,
+    }
+
+
+def _fit_baseline(spec: FleetSpec, split: _Split) -> dict[str, float]:
+    """The baseline's holdout metrics: the score a candidate has to beat."""
+    baseline = resolve_family(spec.baseline_family)
+    params = {"season": spec.baseline.season} if spec.baseline_family == "seasonal_naive" else {}
+    fitted = baseline.fit(split.train, split.y_train, spec.task, params)
+    return compute_metrics(spec.task, split.y_holdout, fitted.predict(split.holdout))
+
+
+def _tune_params(
+    spec: FleetSpec, split: _Split, family: ModelFamily, params: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[TrialRecord]]:
+    """Search the spec's space on an inner split of the training rows: best params, trials."""
+    fit_frame, y_fit, valid_frame, y_valid = _tail_split(split, spec.validation.horizon)
+    result = tune(
+        family,
+        fit_frame,
+        y_fit,
+        valid_frame,
+        y_valid,
+        spec.task,
+        params,
+        _space(spec),
+        spec.tuning.metric or spec.gate_metric,
+        spec.tuning.trials,
+        spec.tuning.timeout_seconds,
+        spec.tuning.seed,
+    )
+    trials = [
+        TrialRecord(
+            number=t.number,
+            value=float("nan") if t.value is None else t.value,
+            params=dict(t.params),
+            state=t.state,
+        )
+        for t in result.trials
+    ]
+    return {**params, **result.best_params}, trials
+
+
+def train_tenant(task: TenantTask) -> TenantRunRecord:
+    """Train, evaluate and gate one tenant's candidate; failures come back as records."""
+    base = _base_fields(task, _now())
+    timings: dict[str, float] = {}
+    params: dict[str, ParamValue] = {}
+    spec = task.spec
     try:
-        clock = time.perf_counter()
-        vocab: dict[str, list[str]] = {}
-        split = split_holdout(task, vocab)
-        timings["split"] = time.perf_counter() - clock
-        params.update(
-            {
-                "data.train_rows": len(split.y_train),
-                "data.holdout_rows": len(split.y_holdout),
-                "data.frequency": task.frequency,
-                "validation.horizon": spec.validation.horizon,
-                "baseline.family": spec.baseline_family,
-                "gates.metric": spec.gate_metric,
-                "gates.min_improvement": spec.gates.min_improvement,
-            }
-        )
-
-        clock = time.perf_counter()
-        baseline = resolve_family(spec.baseline_family)
-        baseline_params = (
-            {"season": spec.baseline.season} if spec.baseline_family == "seasonal_naive" else {}
-        )
-        baseline_fit = baseline.fit(split.train, split.y_train, spec.task, baseline_params)
-        baseline_metrics = compute_metrics(
-            spec.task, split.y_holdout, baseline_fit.predict(split.holdout)
-        )
-        timings["baseline"] = time.perf_counter() - clock
-
+        with _timed(timings, "split"):
+            split = split_holdout(task)
+        params.update(_data_params(task, split))
+        with _timed(timings, "baseline"):
+            baseline_metrics = _fit_baseline(spec, split)
         family = resolve_family(spec.model.family)
-        model_params = dict(spec.model.params)
+        model_params: dict[str, Any] = dict(spec.model.params)
         trials: list[TrialRecord] = []
         if spec.tuning.enabled:
-            clock = time.perf_counter()
-            fit_frame, y_fit, valid_frame, y_valid = _tail_split(split, spec.validation.horizon)
-            result = tune(
-                family,
-                fit_frame,
-                y_fit,
-                valid_frame,
-                y_valid,
-                spec.task,
-                model_params,
-                _space(spec),
-                spec.tuning.metric or spec.gate_metric,
-                spec.tuning.trials,
-                spec.tuning.timeout_seconds,
-                spec.tuning.seed,
+            with _timed(timings, "tune"):
+                model_params, trials = _tune_params(spec, split, family, model_params)
+        with _timed(timings, "fit"):
+            package = ModelPackage(
+                family.fit(split.train, split.y_train, spec.task, model_params), split.meta
             )
-            model_params.update(result.best_params)
-            trials = [
-                TrialRecord(
-                    number=t.number,
-                    value=float("nan") if t.value is None else t.value,
-                    params=dict(t.params),
-                    state=t.state,
-                )
-                for t in result.trials
-            ]
-            timings["tune"] = time.perf_counter() - clock
-
-        clock = time.perf_counter()
-        estimator = family.fit(split.train, split.y_train, spec.task, model_params)
-        timings["fit"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        metrics = compute_metrics(spec.task, split.y_holdout, estimator.predict(split.holdout))
-        timings["predict"] = time.perf_counter() - clock
+        with _timed(timings, "predict"):
+            predicted = package.estimator.predict(split.holdout)
+            metrics = compute_metrics(spec.task, split.y_holdout, predicted)
         params.update(_flat_params("model", model_params))
-
         metric = spec.gate_metric
         gate = evaluate_gate(
             metric, metrics[metric], baseline_metrics[metric], spec.gates.min_improvement
         )
-        clock = time.perf_counter()
-        artifacts = _save(task, estimator, vocab, split)
-        timings["save"] = time.perf_counter() - clock
+        with _timed(timings, "save"):
+            artifacts = _save(task, package, split)
         return TenantRunRecord(
             **base,
             status="succeeded" if gate.passed else "rejected",
@@ -344,21 +337,32 @@ def train_tenant(task: TenantTask) -> TenantRunRecord:
             artifacts=artifacts,
             trials=trials,
             reason=None if gate.passed else gate.reason,
+            signature=package.meta.signature,
         )
     except Exception as exc:  # isolation: report, never raise out of a worker
-        if isinstance(exc, ModelfleetError):
-            reason = f"{type(exc).__name__}: {exc}"
-        else:
-            frames = traceback.extract_tb(exc.__traceback__)[-1:]
-            where = f" (at {frames[0].filename}:{frames[0].lineno})" if frames else ""
-            reason = f"{type(exc).__name__}: {exc}{where}"
-        return TenantRunRecord(
-            **base,
-            status="failed",
-            finished_at=_now(),
-            params=params,
-            metrics={},
-            baseline_metrics={},
-            timings=timings,
-            reason=reason,
-        )
+        return _failed(base, params, timings, exc)
+
+
+def _failed(
+    base: Mapping[str, Any],
+    params: Mapping[str, ParamValue],
+    timings: Mapping[str, float],
+    exc: Exception,
+) -> TenantRunRecord:
+    """The record of a task that raised: the error, and where if it was not a modelfleet one."""
+    if isinstance(exc, ModelfleetError):
+        reason = f"{type(exc).__name__}: {exc}"
+    else:
+        frames = traceback.extract_tb(exc.__traceback__)[-1:]
+        where = f" (at {frames[0].filename}:{frames[0].lineno})" if frames else ""
+        reason = f"{type(exc).__name__}: {exc}{where}"
+    return TenantRunRecord(
+        **base,
+        status="failed",
+        finished_at=_now(),
+        params=params,
+        metrics={},
+        baseline_metrics={},
+        timings=timings,
+        reason=reason,
+    )

@@ -2,37 +2,44 @@
 
 A candidate's recorded metrics come from its own holdout; the version live in an environment
 was scored on an older one, so comparing recorded numbers compares different weeks. Instead the
-incumbent's model is loaded and scored on the candidate's holdout rows (kept with every run as
-Parquet: encoded features, ``__timestamp``, ``__target``). Categorical codes are re-mapped from
-the candidate's vocabulary to the incumbent's, since each run numbers its categories itself.
-When the signatures differ the incumbent cannot read those rows, so the recorded metrics are
-compared instead and the note says so.
+incumbent's model package is loaded and scored on the candidate's holdout rows (kept with every
+run as Parquet: encoded features, ``__timestamp``, ``__target``). Each run numbers its
+categories itself, so the candidate package's vocabulary turns the codes back into values and
+the incumbent package encodes them in its own. When the signatures differ the incumbent cannot
+read those rows, so the recorded metrics are compared instead and the note says so.
 """
 
 from __future__ import annotations
 
 import io
-import json
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from modelfleet.config.blocks import PERIOD_DAYS
-from modelfleet.errors import TrainingError
+from modelfleet.errors import PackageError, TrainingError
 from modelfleet.registry.policy import Comparison
 from modelfleet.registry.records import ModelVersion
-from modelfleet.training.families import resolve_family
-from modelfleet.training.frames import HOLDOUT_TARGET, HOLDOUT_TIMESTAMP, FeatureFrame, check_task
+from modelfleet.training.frames import HOLDOUT_TARGET, HOLDOUT_TIMESTAMP
 from modelfleet.training.metrics import compute_metrics
-
-# Column names of the holdout Parquet written by modelfleet.pipeline.tenant.holdout_bytes.
+from modelfleet.training.package import ModelPackage
 
 # Reads an artifact's bytes given (digest, a URI of any artifact in the same store).
 ReadArtifact = Callable[[str, str], bytes]
+
+
+@dataclass(frozen=True)
+class BoundReader:
+    """A :data:`ReadArtifact` bound to one store, as package loading reads blobs."""
+
+    read: ReadArtifact
+    uri: str  # any artifact of the store the blobs are in
+
+    def get_bytes(self, digest: str) -> bytes:
+        """The bytes of ``digest`` from the store ``uri`` is in."""
+        return self.read(digest, self.uri)
 
 
 def compare_on_holdout(
@@ -55,18 +62,20 @@ def compare_on_holdout(
             metric,
             f"{candidate.version} has no holdout artifact: compared recorded metrics",
         )
-    uri = candidate.model_uri
-    meta = _json(read(candidate.meta_digest, uri))
-    incumbent_meta = _json(read(incumbent.meta_digest, uri)) if incumbent.meta_digest else {}
-    table = pq.read_table(io.BytesIO(read(candidate.holdout_digest, uri)))
-    frame = _frame(table, incumbent, meta, incumbent_meta)
-    estimator = resolve_family(incumbent.family).load(read(incumbent.model_digest, uri))
+    if incumbent.meta_digest is None:
+        raise PackageError(f"{incumbent.ref} has no model_meta artifact to load its package from")
+    blobs = BoundReader(read, candidate.model_uri)
+    ours = ModelPackage.load(blobs, candidate.meta_digest, model_digest=candidate.model_digest)
+    theirs = ModelPackage.load(blobs, incumbent.meta_digest, model_digest=incumbent.model_digest)
+    table = pq.read_table(io.BytesIO(blobs.get_bytes(candidate.holdout_digest)))
+    # The holdout holds the candidate's codes: back to category values, then the incumbent
+    # package encodes them in its own vocabulary (values it never saw become null).
+    rows = ours.meta.decode_categories(table.drop_columns([HOLDOUT_TARGET, HOLDOUT_TIMESTAMP]))
+    predictions = theirs.predict(rows, table[HOLDOUT_TIMESTAMP].to_numpy())
     target = pc.cast(table[HOLDOUT_TARGET], pa.float64()).to_numpy(zero_copy_only=False)
-    scores = compute_metrics(
-        check_task(meta.get("task")), target, np.asarray(estimator.predict(frame))
-    )
+    scores = compute_metrics(ours.meta.task, target, predictions)
     if metric not in scores:
-        raise TrainingError(f"metric {metric!r} is not computed for task {meta.get('task')!r}")
+        raise TrainingError(f"metric {metric!r} is not computed for task {ours.meta.task!r}")
     return Comparison(
         incumbent=incumbent.version,
         candidate_score=candidate_score,
@@ -84,49 +93,3 @@ def _recorded(
         incumbent_score=incumbent.metrics.get(metric, float("nan")),
         note=note,
     )
-
-
-def _frame(
-    table: pa.Table,
-    incumbent: ModelVersion,
-    meta: Mapping[str, Any],
-    incumbent_meta: Mapping[str, Any],
-) -> FeatureFrame:
-    """The incumbent's inputs, in its signature's order, with categories in its own codes."""
-    categorical = tuple(f.name for f in incumbent.signature.inputs if f.categorical)
-    columns: dict[str, pa.ChunkedArray] = {}
-    for name in incumbent.signature.input_names:
-        if name not in table.column_names:
-            raise TrainingError(f"holdout has no column {name!r} for {incumbent.ref}")
-        column = table[name]
-        if name in categorical:
-            column = _recode(column, name, meta, incumbent_meta)
-        columns[name] = column
-    period = np.timedelta64(PERIOD_DAYS.get(str(meta.get("frequency")), 1), "D")
-    timestamps = table[HOLDOUT_TIMESTAMP].to_numpy().astype("datetime64[ns]")
-    return FeatureFrame(pa.table(columns), timestamps, categorical, period)
-
-
-def _recode(
-    codes: pa.ChunkedArray,
-    name: str,
-    meta: Mapping[str, Any],
-    incumbent_meta: Mapping[str, Any],
-) -> pa.ChunkedArray:
-    """Candidate category codes -> the incumbent's codes for the same values (unknown: null)."""
-    source = (meta.get("vocabulary") or {}).get(name)
-    target = (incumbent_meta.get("vocabulary") or {}).get(name)
-    if source is None or target is None:
-        raise TrainingError(
-            f"cannot re-map categorical column {name!r}: a model_meta artifact lacks its vocabulary"
-        )
-    values = pc.take(pa.array(source, pa.string()), pc.cast(codes, pa.int64()))
-    recoded = pc.index_in(values, value_set=pa.array(target, pa.string()))
-    return pa.chunked_array([recoded]) if isinstance(recoded, pa.Array) else recoded
-
-
-def _json(blob: bytes) -> dict[str, Any]:
-    data = json.loads(blob)
-    if not isinstance(data, dict):
-        raise TrainingError("a model_meta artifact is not a JSON object")
-    return data

@@ -8,13 +8,12 @@ an ``actor`` (who) and most a ``reason`` (why), and leaves events in the model's
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
-from modelfleet.artifacts import ArtifactStore, open_artifact_store
+from modelfleet.artifacts import ArtifactStore, open_artifact_store, store_root_of
 from modelfleet.errors import UsageError
 from modelfleet.registry import lifecycle, promotion, reads
 from modelfleet.registry.backend import Backend, check_actor, version_row
@@ -31,8 +30,10 @@ from modelfleet.registry.records import (
 )
 from modelfleet.registry.refs import check_alias, split_model
 from modelfleet.registry.registration import check_registrable, patch_in, register_in
+from modelfleet.registry.rescore import BoundReader
 from modelfleet.store import MetadataStore, open_store
 from modelfleet.tracking.records import TenantRunRecord
+from modelfleet.training.package import load_metadata
 
 
 def utc_now() -> datetime:
@@ -80,7 +81,8 @@ class Registry:
         """Make a succeeded run a candidate version (same run again: the version it already is).
 
         The first version is 1.0.0; a changed input signature bumps MAJOR, a retrain MINOR.
-        Without ``signature`` it is read from the run's ``model_meta`` artifact.
+        Without ``signature`` the run record's own is used (no artifact is read); only a run
+        recorded before runs carried one falls back to its package metadata.
         """
         versions = self.register_many(
             [(run, signature)], actor=actor, tags=tags, description=description
@@ -99,7 +101,10 @@ class Registry:
         who = check_actor(actor)
         for run, _ in runs:
             check_registrable(run)
-        checked = [(run, signature or self._signature_of(run)) for run, signature in runs]
+        checked = [
+            (run, signature or run.signature or self._legacy_signature(run))
+            for run, signature in runs
+        ]
         with self._store.registry(f"register {len(checked)} run(s)", write=True) as tx:
             tx.lock(f"{run.fleet}/{run.tenant}" for run, _ in checked)
             at = self._backend.clock()
@@ -300,25 +305,25 @@ class Registry:
 
     # -- artifacts ------------------------------------------------------------------------
 
-    def _signature_of(self, run: TenantRunRecord) -> Signature:
-        """The signature recorded in a run's ``model_meta`` artifact."""
+    def _legacy_signature(self, run: TenantRunRecord) -> Signature:
+        """Compat for runs recorded before migration 0003 (no signature on the record).
+
+        Such a run's signature is in its model package metadata (``model_meta``), so that one
+        artifact is read; every newer run carries its signature and reads nothing.
+        """
         meta = {artifact.name: artifact for artifact in run.artifacts}.get("model_meta")
         if meta is None:
             raise UsageError(
-                f"run {run.run_id} has no model_meta artifact to read its signature from; "
-                "pass the signature explicitly"
+                f"run {run.run_id} records no signature (it predates signatures on run "
+                "records) and has no model_meta artifact to read one from; pass the signature "
+                "explicitly"
             )
-        return Signature.from_meta(json.loads(self._read_artifact(meta.digest, meta.uri)))
+        return load_metadata(BoundReader(self._read_artifact, meta.uri), meta.digest).signature
 
     def _read_artifact(self, digest: str, uri: str) -> bytes:
         """Bytes of ``digest`` from the configured artifact store, else the one ``uri`` is in."""
-        url = self._artifacts_url or _store_root(uri)
+        url = self._artifacts_url or store_root_of(uri)
         store = self._artifact_stores.get(url)
         if store is None:
             store = self._artifact_stores[url] = open_artifact_store(url)
         return store.get_bytes(digest)
-
-
-def _store_root(uri: str) -> str:
-    """The root of the artifact store holding ``uri``: blobs live at ``<root>/<sha[:2]>/<sha>``."""
-    return uri.rstrip("/").rsplit("/", 2)[0]

@@ -111,6 +111,7 @@ def _run_values(row: RunRow) -> dict[str, Any]:
         "started_at": row.started_at,
         "finished_at": row.finished_at,
         "duration_seconds": row.duration_seconds,
+        "signature": row.signature,
     }
 
 

@@ -52,19 +52,13 @@ class LightGBMEstimator:
         return np.asarray(raw, dtype=np.float64)
 
     def to_bytes(self) -> bytes:
-        """A one-line JSON header (names, task) followed by ``booster.model_to_string()``.
+        """The booster in LightGBM's own text format, nothing added (no pickle).
 
-        The header is authoritative for feature names because LightGBM rewrites some
-        characters in names; the model text stays LightGBM's own safe format (no pickle).
+        Any LightGBM can load the file (``lightgbm.Booster(model_file=...)``); modelfleet's own
+        description of the model (exact column names, task) lives in the package metadata
+        saved beside it, not inside it.
         """
-        header = {
-            "format": _FORMAT,
-            "version": 1,
-            "task": self.task,
-            "features": list(self.features),
-            "categorical": list(self.categorical),
-        }
-        return json.dumps(header).encode() + b"\n" + self.booster.model_to_string().encode()
+        return self.booster.model_to_string().encode()
 
 
 class LightGBMFamily:
@@ -115,22 +109,29 @@ class LightGBMFamily:
         )
 
     def load(self, blob: bytes) -> LightGBMEstimator:
-        """Parse the header and rebuild the booster with ``lgb.Booster(model_str=...)``."""
-        head, sep, body = blob.partition(b"\n")
+        """Rebuild the booster with ``lgb.Booster(model_str=...)``; names and task come from it.
+
+        Bytes saved before packages existed start with a one-line JSON header (names, task);
+        those still load, the header taking precedence over what the model text says.
+        """
         try:
-            header = json.loads(head)
-            if not sep or not isinstance(header, dict) or header.get("format") != _FORMAT:
-                raise ValueError("missing modelfleet.lightgbm header")
-            booster = lgb.Booster(model_str=body.decode())
+            if blob.startswith(b"{"):
+                return _load_with_header(blob)
+            booster = lgb.Booster(model_str=blob.decode())
+            objective = str(booster.params.get("objective", "regression")).split()[0]
+            names = tuple(str(name) for name in booster.feature_name())
+            indices = booster.params.get("categorical_feature") or []
             return LightGBMEstimator(
                 booster=booster,
-                features=tuple(str(name) for name in header["features"]),
-                categorical=tuple(str(name) for name in header["categorical"]),
-                task=check_task(header["task"]),
+                features=names,
+                categorical=tuple(names[int(i)] for i in indices),
+                task="binary_classification" if objective in _BINARY_OBJECTIVES else "regression",
             )
         except (
             ValueError,
             KeyError,
+            IndexError,
+            TypeError,
             UnicodeDecodeError,
             TrainingError,
             lgb.basic.LightGBMError,
@@ -139,6 +140,20 @@ class LightGBMFamily:
                 f"cannot load a 'lightgbm' model from these bytes ({exc}); was it saved by "
                 "another family? Load it with the family recorded next to the artifact"
             ) from exc
+
+
+def _load_with_header(blob: bytes) -> LightGBMEstimator:
+    """Read the pre-package layout: a ``modelfleet.lightgbm`` JSON line, then the model text."""
+    head, sep, body = blob.partition(b"\n")
+    header = json.loads(head)
+    if not sep or not isinstance(header, dict) or header.get("format") != _FORMAT:
+        raise ValueError("missing modelfleet.lightgbm header")
+    return LightGBMEstimator(
+        booster=lgb.Booster(model_str=body.decode()),
+        features=tuple(str(name) for name in header["features"]),
+        categorical=tuple(str(name) for name in header["categorical"]),
+        task=check_task(header["task"]),
+    )
 
 
 @functools.cache

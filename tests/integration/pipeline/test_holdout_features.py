@@ -68,7 +68,7 @@ def _largest(table: pa.Table, columns: tuple[str, ...]) -> float:
 
 
 def test_the_holdout_holds_exactly_the_huge_targets(built: Built) -> None:
-    split = split_holdout(built.tasks["1"], {})
+    split = split_holdout(built.tasks["1"])
 
     assert len(split.y_holdout) == HORIZON
     assert np.all(split.y_holdout == HUGE)
@@ -76,7 +76,7 @@ def test_the_holdout_holds_exactly_the_huge_targets(built: Built) -> None:
 
 
 def test_target_features_of_holdout_rows_never_see_holdout_targets(built: Built) -> None:
-    split = split_holdout(built.tasks["1"], {})
+    split = split_holdout(built.tasks["1"])
 
     assert set(built.target_columns) == {
         f"lag_{HORIZON}",
@@ -90,7 +90,7 @@ def test_target_features_of_holdout_rows_never_see_holdout_targets(built: Built)
 
 def test_holdout_rows_have_their_lag_at_the_horizon_filled(built: Built) -> None:
     # Not vacuous: the features exist and are known at the origin (not all null).
-    split = split_holdout(built.tasks["1"], {})
+    split = split_holdout(built.tasks["1"])
     lag = split.holdout.features[f"lag_{HORIZON}"]
 
     assert lag.null_count == 0
@@ -100,6 +100,6 @@ def test_no_other_store_sees_another_stores_targets(built: Built) -> None:
     for tenant, task in built.tasks.items():
         if tenant == "1":
             continue
-        split = split_holdout(task, {})
+        split = split_holdout(task)
         assert _largest(split.train.features, built.target_columns) < HUGE / 100
         assert _largest(split.holdout.features, built.target_columns) < HUGE / 100

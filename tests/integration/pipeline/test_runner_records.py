@@ -151,7 +151,7 @@ def test_model_artifact_loads_back_and_reproduces_the_recorded_metrics(trained: 
         model = resolve_family(run.model_family).load(
             store.get_bytes(_artifact(run, "model").digest)
         )
-        split = split_holdout(trained.tasks[tenant], {})
+        split = split_holdout(trained.tasks[tenant])
 
         again = compute_metrics("regression", split.y_holdout, model.predict(split.holdout))
 
@@ -164,7 +164,7 @@ def test_holdout_artifact_holds_the_holdout_rows_and_rescores_to_the_recorded_me
     store = open_artifact_store(trained.client.settings.artifacts_url)
     for tenant, run in trained.runs.items():
         rows = pq.read_table(pa.BufferReader(store.get_bytes(_artifact(run, "holdout").digest)))
-        split = split_holdout(trained.tasks[tenant], {})
+        split = split_holdout(trained.tasks[tenant])
         model = resolve_family(run.model_family).load(
             store.get_bytes(_artifact(run, "model").digest)
         )

@@ -40,6 +40,8 @@ from modelfleet.store.engine import build_engines
 from modelfleet.store.urls import parse_store_url
 from modelfleet.tracking import ArtifactRecord, TenantRunRecord, new_run_id
 from modelfleet.training import FeatureFrame, compute_metrics, resolve_family
+from modelfleet.training.package import ModelPackage, PackageMetadata
+from modelfleet.training.package_meta import metadata_to_json
 
 T0 = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 FLEET = "demand"
@@ -291,11 +293,14 @@ def trained_run(
     vocab: Sequence[str],
     holdout: Holdout,
     recorded_wmape: float | None = None,
+    legacy_meta: bool = False,
 ) -> TenantRunRecord:
-    """Train LightGBM on the rule with ``slope``; store model, meta and ``holdout`` as a run.
+    """Train LightGBM on the rule with ``slope``; store its package and ``holdout`` as a run.
 
     The run's recorded WMAPE is its true score on ``holdout`` unless ``recorded_wmape`` says
-    otherwise (to stand for a score measured on some other, older holdout).
+    otherwise (to stand for a score measured on some other, older holdout). ``legacy_meta``
+    stores the run as runs were before packages: model bytes behind a JSON header, a
+    ``model_meta`` without ``format_version``, no signature on the record.
     """
     rng = np.random.default_rng(0)
     x = rng.uniform(0, 10, 300)
@@ -308,20 +313,35 @@ def trained_run(
     frame = _frame(holdout.x, holdout.regions, vocab)
     true_wmape = compute_metrics("regression", holdout.y, estimator.predict(frame))["wmape"]
     store = LocalArtifactStore(root)
-    model_ref = store.put_bytes(estimator.to_bytes())
+    meta = PackageMetadata(
+        fleet=FLEET,
+        tenant=tenant,
+        family="lightgbm",
+        task="regression",
+        frequency="D",
+        horizon=len(holdout.x),
+        timestamp="date",
+        target="sales",
+        feature_columns=("x", "region"),
+        categorical=("region",),
+        vocabulary={"region": tuple(vocab)},
+        signature=MODEL_SIGNATURE,
+    )
+    refs = ModelPackage(estimator, meta).save(store)
+    model_ref, meta_ref = refs.model, refs.meta
+    if legacy_meta:
+        header = {"format": "modelfleet.lightgbm", "version": 1, "task": "regression"}
+        header |= {"features": ["x", "region"], "categorical": ["region"]}
+        model_ref = store.put_bytes(json.dumps(header).encode() + b"\n" + estimator.to_bytes())
+        old = json.loads(metadata_to_json(meta, model_ref.digest))
+        del old["format_version"], old["feature_views"]
+        meta_ref = store.put_bytes(json.dumps(old).encode())
     table = frame.features.append_column(
         "__timestamp", pa.array(frame.timestamps.astype("datetime64[us]"))
     ).append_column("__target", pa.array(holdout.y))
     sink = io.BytesIO()
     pq.write_table(table, sink)
     holdout_ref = store.put_bytes(sink.getvalue())
-    meta = {
-        "task": "regression",
-        "frequency": "D",
-        "vocabulary": {"region": list(vocab)},
-        "signature": MODEL_SIGNATURE.to_dict(),
-    }
-    meta_ref = store.put_bytes(json.dumps(meta).encode())
     wmape = true_wmape if recorded_wmape is None else recorded_wmape
     return build_run(
         tenant,
@@ -332,4 +352,5 @@ def trained_run(
             ArtifactRecord("model_meta", "json", meta_ref.digest, meta_ref.uri, 1),
             ArtifactRecord("holdout", "parquet", holdout_ref.digest, holdout_ref.uri, 1),
         ),
+        signature=None if legacy_meta else MODEL_SIGNATURE,
     )

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
-import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from modelfleet.artifacts import LocalArtifactStore
 from modelfleet.errors import PromotionError, UsageError
 from modelfleet.registry import Registry, SemVer
 from modelfleet.tracking import ArtifactRecord, TenantRunRecord
 
-from .conftest import MODEL_SIGNATURE, SIGNATURE, WIDER, Add, MakeRun
+from .conftest import (
+    MODEL_SIGNATURE,
+    SIGNATURE,
+    WIDER,
+    Add,
+    MakeRun,
+    holdout_rows,
+    trained_run,
+)
+
+NS = ("north", "south")
+
+
+def _artifact(run: TenantRunRecord, name: str) -> ArtifactRecord:
+    return next(artifact for artifact in run.artifacts if artifact.name == name)
 
 
 def test_the_first_version_of_a_model_is_1_0_0_and_a_candidate(add: Add) -> None:
@@ -125,22 +138,44 @@ def test_register_many_writes_all_runs_or_none(registry: Registry, make_run: Mak
     ]
 
 
-def test_without_a_signature_it_is_read_from_the_model_meta_artifact(
-    registry: Registry, make_run: MakeRun, tmp_path: Path
+def test_without_a_signature_argument_the_runs_own_is_used_and_nothing_is_read(
+    registry: Registry, tmp_path: Path
 ) -> None:
-    meta = LocalArtifactStore(tmp_path).put_bytes(
-        json.dumps({"signature": MODEL_SIGNATURE.to_dict()}).encode()
-    )
-    run = make_run("s1")
-    run = replace(
-        run,
-        artifacts=(*run.artifacts, ArtifactRecord("model_meta", "json", meta.digest, meta.uri, 1)),
-    )
+    run = trained_run(tmp_path / "artifacts", "s1", slope=2.0, vocab=NS, holdout=holdout_rows())
+    shutil.rmtree(tmp_path / "artifacts")  # any artifact read would now fail
+
+    version = registry.register(run, actor="a")
+
+    assert version.signature == run.signature == MODEL_SIGNATURE
+    assert version.meta_digest == _artifact(run, "model_meta").digest
+
+
+def test_an_explicit_signature_wins_over_the_runs_own(
+    registry: Registry, make_run: MakeRun
+) -> None:
+    run = make_run("s1", signature=MODEL_SIGNATURE)
+
+    version = registry.register(run, SIGNATURE, actor="a")
+
+    assert version.signature == SIGNATURE
+
+
+def test_a_run_recorded_before_signatures_falls_back_to_its_package_metadata(
+    registry: Registry, tmp_path: Path
+) -> None:
+    run = trained_run(tmp_path, "s1", slope=2.0, vocab=NS, holdout=holdout_rows(), legacy_meta=True)
+    assert run.signature is None
 
     version = registry.register(run, actor="a")
 
     assert version.signature == MODEL_SIGNATURE
-    assert version.meta_digest == meta.digest
+
+
+def test_a_run_without_signature_or_model_meta_is_refused_naming_both(
+    registry: Registry, make_run: MakeRun
+) -> None:
+    with pytest.raises(UsageError, match=r"records no signature.*no model_meta artifact"):
+        registry.register(make_run("s1"), actor="a")
 
 
 def test_a_metadata_change_is_a_new_patch_version_on_the_same_artifacts(

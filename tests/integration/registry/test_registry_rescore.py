@@ -133,3 +133,28 @@ def test_category_codes_are_remapped_to_the_incumbents_vocabulary(
     # Read with the candidate's codes, north (0) would be "east" to the incumbent: ~50% off.
     assert comparison.incumbent_score == pytest.approx(incumbent_run.metrics["wmape"])
     assert comparison.incumbent_score < 0.05
+
+
+def test_an_incumbent_saved_before_packages_is_still_rescored(
+    registry: Registry, tmp_path: Path
+) -> None:
+    holdout = holdout_rows()
+    # Old layout: model bytes behind a JSON header, model_meta without format_version.
+    good = trained_run(
+        tmp_path,
+        "s1",
+        slope=2.0,
+        vocab=("east", "north", "south"),
+        holdout=holdout,
+        recorded_wmape=0.9,
+        legacy_meta=True,
+    )
+    bad = trained_run(tmp_path, "s1", slope=-1.0, vocab=NS, holdout=holdout)
+    registry.register(good, actor="a")
+    registry.register(bad, actor="a")
+    into_prod(registry)
+
+    outcome = promote(registry)
+
+    assert not outcome.moved
+    assert "1.0.0 re-scored on 1.1.0's holdout, 60 rows" in outcome.reason

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import pyarrow as pa
@@ -12,13 +13,9 @@ import pytest
 
 from modelfleet.artifacts import open_artifact_store
 from modelfleet.errors import TrainingError
-from modelfleet.pipeline.tenant import (
-    TenantTask,
-    build_vocabulary,
-    encode_features,
-    split_holdout,
-    train_tenant,
-)
+from modelfleet.pipeline.tenant import TenantTask, split_holdout, train_tenant
+from modelfleet.tracking.signature import Signature, SignatureField
+from modelfleet.training.package import ModelPackage
 
 START = np.datetime64("2024-01-01", "D")
 TaskFactory = Callable[..., TenantTask]
@@ -30,7 +27,7 @@ def _days(stamps: np.ndarray) -> list[int]:
 
 
 def test_holdout_is_the_last_horizon_periods(make_task: TaskFactory, frame: FrameFactory) -> None:
-    split = split_holdout(make_task(frame(60), horizon=7), {})
+    split = split_holdout(make_task(frame(60), horizon=7))
 
     assert _days(split.holdout.timestamps) == list(range(53, 60))
     assert _days(split.train.timestamps) == list(range(53))
@@ -42,7 +39,7 @@ def test_holdout_is_measured_on_the_calendar_not_in_rows(
 ) -> None:
     # Three days missing inside the last week: the holdout is still the last 7 days (4 rows),
     # not the last 7 rows.
-    split = split_holdout(make_task(frame(60, skip=(54, 56, 57)), horizon=7), {})
+    split = split_holdout(make_task(frame(60, skip=(54, 56, 57)), horizon=7))
 
     assert _days(split.holdout.timestamps) == [53, 55, 58, 59]
     assert max(_days(split.train.timestamps)) == 52
@@ -53,7 +50,7 @@ def test_rows_without_a_known_target_are_in_neither_part(
 ) -> None:
     # Days 60..64 are future rows (covariates known, target not): the origin is 7 days before
     # the last known target, and the unknown rows are neither trained on nor scored.
-    split = split_holdout(make_task(frame(65, unknown_after=60), horizon=7), {})
+    split = split_holdout(make_task(frame(65, unknown_after=60), horizon=7))
 
     assert _days(split.holdout.timestamps) == list(range(53, 60))
     assert len(split.y_train) + len(split.y_holdout) == 60
@@ -64,18 +61,17 @@ def test_history_shorter_than_the_horizon_is_a_training_error(
     make_task: TaskFactory, frame: FrameFactory
 ) -> None:
     with pytest.raises(TrainingError, match="not enough history"):
-        split_holdout(make_task(frame(5), horizon=7), {})
+        split_holdout(make_task(frame(5), horizon=7))
 
 
 def test_vocabulary_comes_from_training_rows_only(
     make_task: TaskFactory, frame: FrameFactory
 ) -> None:
     regions = ["north"] * 53 + ["south"] * 7  # "south" appears only in the holdout
-    vocab: dict[str, list[str]] = {}
 
-    split_holdout(make_task(frame(60, regions=regions), horizon=7), vocab)
+    split = split_holdout(make_task(frame(60, regions=regions), horizon=7))
 
-    assert vocab == {"region": ["north"]}
+    assert split.meta.vocabulary == {"region": ("north",)}
 
 
 def test_category_seen_only_in_the_holdout_is_encoded_as_null(
@@ -83,26 +79,11 @@ def test_category_seen_only_in_the_holdout_is_encoded_as_null(
 ) -> None:
     regions = ["north", "east"] * 26 + ["north"] + ["south", "north"] * 3 + ["south"]
 
-    split = split_holdout(make_task(frame(60, regions=regions), horizon=7), {})
+    split = split_holdout(make_task(frame(60, regions=regions), horizon=7))
 
     holdout = split.holdout.features["region"].to_pylist()
     assert holdout == [None, 1, None, 1, None, 1, None]  # vocabulary: east=0, north=1
     assert split.train.features["region"].null_count == 0
-
-
-def test_encode_features_maps_unknown_and_missing_categories_to_null() -> None:
-    table = pa.table({"region": ["b", "zzz", None, "a"], "promo": [1, 0, 1, 0]})
-
-    encoded = encode_features(table, ("region", "promo"), ("region",), {"region": ["a", "b"]})
-
-    assert encoded["region"].to_pylist() == [1, None, None, 0]
-    assert encoded["promo"].type == pa.float64()
-
-
-def test_build_vocabulary_is_sorted_and_ignores_nulls() -> None:
-    table = pa.table({"region": ["west", None, "east", "west"]})
-
-    assert build_vocabulary(table, ("region",)) == {"region": ["east", "west"]}
 
 
 def test_train_tenant_saves_the_training_vocabulary_next_to_the_model(
@@ -142,3 +123,47 @@ def test_train_tenant_names_where_an_unexpected_error_happened(
     assert record.status == "failed"
     assert record.reason is not None
     assert "no_such_column" in record.reason and " (at " in record.reason
+
+
+@pytest.mark.parametrize(("min_improvement", "status"), [(0.0, "succeeded"), (1.0, "rejected")])
+def test_train_tenant_records_the_models_signature_whatever_the_gate_says(
+    make_task: TaskFactory, frame: FrameFactory, min_improvement: float, status: str
+) -> None:
+    task = make_task(frame(60), horizon=7)
+    # Against the mean of a trending series, a pass needs little; 100% better is impossible.
+    gates = task.spec.gates.model_copy(update={"min_improvement": min_improvement})
+    baseline = task.spec.baseline.model_copy(update={"family": "mean"})
+    spec = task.spec.model_copy(update={"gates": gates, "baseline": baseline})
+    task = replace(task, spec=spec)
+
+    record = train_tenant(task)
+
+    assert record.status == status, record.reason
+    assert record.signature == Signature(
+        (
+            SignatureField("lag_7", "double"),
+            SignatureField("promo", "int64"),
+            SignatureField("region", "string", categorical=True),
+        ),
+        SignatureField("sales", "float64"),
+    )
+
+
+def test_a_failed_train_tenant_records_no_signature(
+    make_task: TaskFactory, frame: FrameFactory
+) -> None:
+    assert train_tenant(make_task(frame(5), horizon=7)).signature is None
+
+
+def test_train_tenant_saves_a_package_with_the_feature_view_versions_of_its_lineage(
+    make_task: TaskFactory, frame: FrameFactory
+) -> None:
+    lineage = {"package.numpy": "2.0", "feature_view.sales_daily": "v3", "feature_view.promo": "v1"}
+    task = make_task(frame(60), horizon=7, lineage=lineage)
+
+    record = train_tenant(task)
+
+    meta_ref = next(a for a in record.artifacts if a.name == "model_meta")
+    package = ModelPackage.load(open_artifact_store(task.artifacts_url), meta_ref.digest)
+    assert package.meta.feature_views == (("promo", "v1"), ("sales_daily", "v3"))
+    assert package.meta.signature == record.signature

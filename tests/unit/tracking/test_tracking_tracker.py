@@ -13,6 +13,7 @@ from sqlalchemy import Engine, event
 
 from modelfleet.errors import NotFoundError, StoreError
 from modelfleet.tracking import TenantRunRecord, Tracker
+from modelfleet.tracking.signature import Signature, SignatureField
 
 MakeRecord = Callable[..., TenantRunRecord]
 T0 = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
@@ -94,6 +95,14 @@ def test_a_recorded_run_reads_back_equal_with_every_field(
     tracker.record_runs([record])
 
     assert tracker.get_run(record.run_id) == record
+
+
+def test_a_recorded_runs_signature_reads_back(tracker: Tracker, make_record: MakeRecord) -> None:
+    signature = Signature((SignatureField("region", "string", True),), SignatureField("y", "f8"))
+    record = make_record(signature=signature)
+    tracker.record_runs([record])
+
+    assert tracker.get_run(record.run_id).signature == signature
 
 
 def test_recording_runs_upserts_their_tenants(tracker: Tracker, make_record: MakeRecord) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+import lightgbm as lgb
 import numpy as np
 import pytest
 
@@ -38,14 +41,51 @@ def test_binary_round_trip_gives_identical_probabilities(
     np.testing.assert_array_equal(family.load(model.to_bytes()).predict(valid.frame), proba)
 
 
-def test_blob_is_a_json_header_plus_lightgbm_text_not_pickle(
+def test_blob_is_plain_lightgbm_text_that_lightgbm_alone_loads(
+    regression_data: tuple[Dataset, Dataset], tmp_path: Path
+) -> None:
+    train, valid = regression_data
+    model = resolve_family("lightgbm").fit(train.frame, train.y, "regression", SMALL)
+    path = tmp_path / "model.txt"
+    path.write_bytes(model.to_bytes())
+
+    booster = lgb.Booster(model_file=str(path))
+
+    matrix = valid.frame.to_matrix(["x1", "x2", "store"], family="test")
+    np.testing.assert_array_equal(booster.predict(matrix), model.predict(valid.frame))
+
+
+def test_loading_plain_text_restores_names_categoricals_and_task(
+    binary_data: tuple[Dataset, Dataset],
+) -> None:
+    train, _ = binary_data
+    blob = resolve_family("lightgbm").fit(train.frame, train.y, "binary_classification", SMALL)
+
+    loaded = resolve_family("lightgbm").load(blob.to_bytes())
+
+    assert isinstance(loaded, LightGBMEstimator)
+    assert (loaded.features, loaded.categorical) == (("x1", "x2", "store"), ("store",))
+    assert loaded.task == "binary_classification"
+
+
+def test_bytes_with_the_old_json_header_still_load(
     regression_data: tuple[Dataset, Dataset],
 ) -> None:
-    train, _ = regression_data
-    blob = resolve_family("lightgbm").fit(train.frame, train.y, "regression", SMALL).to_bytes()
-    header, _, body = blob.partition(b"\n")
-    assert header.startswith(b'{"format": "modelfleet.lightgbm"')
-    assert body.startswith(b"tree\nversion=")
+    train, valid = regression_data
+    model = resolve_family("lightgbm").fit(train.frame, train.y, "regression", SMALL)
+    assert isinstance(model, LightGBMEstimator)
+    header = {
+        "format": "modelfleet.lightgbm",
+        "version": 1,
+        "task": "regression",
+        "features": ["x1", "x2", "store"],
+        "categorical": ["store"],
+    }
+    old = json.dumps(header).encode() + b"\n" + model.booster.model_to_string().encode()
+
+    loaded = resolve_family("lightgbm").load(old)
+
+    np.testing.assert_array_equal(loaded.predict(valid.frame), model.predict(valid.frame))
 
 
 def test_predict_selects_columns_by_name_not_position(

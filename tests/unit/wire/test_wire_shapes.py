@@ -17,6 +17,7 @@ from modelfleet.errors import (
     StoreError,
     UsageError,
 )
+from modelfleet.tracking.signature import Signature, SignatureField
 from modelfleet.wire import RunOut, error_class
 
 
@@ -28,6 +29,13 @@ def test_a_run_round_trips_exactly() -> None:
     run = build_run("s1", 0.2, 0.3)
 
     assert _round_trip(RunOut.of(run)).record() == run
+
+
+def test_a_runs_signature_round_trips() -> None:
+    signature = Signature((SignatureField("region", "string", True),), SignatureField("y", "f8"))
+    run = replace(build_run("s1", 0.2, 0.3), signature=signature)
+
+    assert _round_trip(RunOut.of(run)).record().signature == signature
 
 
 def test_nan_and_infinite_metrics_travel_as_null_and_come_back_nan() -> None:
