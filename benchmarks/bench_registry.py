@@ -470,7 +470,7 @@ def run_modelfleet(
         with phase(phases, "register") as block:
             for tags, chunk in plan:
                 registered.extend(
-                    registry.register_many([(run, None) for run in chunk], actor=ACTOR, tags=tags)
+                    registry.register_many([(run, None) for run in chunk], caller=ACTOR, tags=tags)
                 )
         out["register"] = {**rate(len(registered), block), "calls": len(plan)}
         # fleet_run_id encodes the round, so the number each run must get is known.
@@ -483,7 +483,7 @@ def run_modelfleet(
                     f"{FLEET}/{tenant}",
                     ALIAS,
                     semver(corpus.prod[tenant]),
-                    actor=ACTOR,
+                    caller=ACTOR,
                     reason="benchmark",
                 )
         out["set_alias"] = rate(len(corpus.tenants), block)
@@ -552,7 +552,7 @@ def run_modelfleet_single(
             for version in corpus.versions:
                 registry.register(
                     runs[(version.tenant, version.number)],
-                    actor=ACTOR,
+                    caller=ACTOR,
                     tags=corpus.tags[version.tenant],
                 )
         return {"register": rate(len(corpus.versions), block)}

@@ -100,12 +100,25 @@ class RichListener:
 
 
 def train_with_progress(
-    client: Client, spec: Path, environment: str, *, force: bool = False
+    client: Client,
+    spec: Path,
+    environment: str,
+    *,
+    force: bool = False,
+    tenants: Sequence[str] | None = None,
+    executor: str | None = None,
 ) -> FleetRunSummary:
     """Train with a progress bar; Ctrl-C says how to resume and exits 130."""
     try:
         with RichListener() as listener:
-            return client.train(spec, environment, force=force, listener=listener)
+            return client.train(
+                spec,
+                environment,
+                force=force,
+                tenants=tenants,
+                executor=executor,
+                listener=listener,
+            )
     except KeyboardInterrupt:
         # Typer swallows KeyboardInterrupt before the entry point sees it, so say it here.
         Console(stderr=True).print(

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from modelfleet.cli.context import state
-
-if TYPE_CHECKING:
-    from modelfleet.config.settings import Settings
-    from modelfleet.pipeline.runner import FleetRunSummary
 
 SpecArg = Annotated[Path, typer.Argument(help="Path to the fleet.yaml.", show_default=False)]
 
@@ -76,53 +71,12 @@ def train(
     ] = None,
 ) -> None:
     """Train every selected tenant of a fleet; re-running skips tenants already done."""
-    from modelfleet.cli.render import print_summary
+    from modelfleet.cli.render import print_summary, train_with_progress
 
     client = state(ctx).local_client(workers=workers)
-    settings = client.settings.with_overrides(executor=executor)
-    summary = _train_with_progress(
-        settings, client.actor, spec, env, force=force, tenants=tenant or None
+    summary = train_with_progress(
+        client, spec, env, force=force, tenants=tenant or None, executor=executor
     )
     print_summary(summary)
     if summary.status == "failed":
         raise typer.Exit(1)
-
-
-def _train_with_progress(
-    settings: Settings,
-    actor: str,
-    spec_path: Path,
-    environment: str,
-    *,
-    force: bool,
-    tenants: Sequence[str] | None,
-) -> FleetRunSummary:
-    """Train with a progress bar; Ctrl-C says how to resume and exits 130.
-
-    This calls the runner directly, not ``Client.train``, because the client does not take a
-    tenant selection or an executor name yet; the behaviour (listener, Ctrl-C) is the same.
-    """
-    from rich.console import Console
-
-    from modelfleet.cli.render import RichListener
-    from modelfleet.config.spec import load_spec
-    from modelfleet.pipeline.runner import train_fleet
-
-    fleet = load_spec(spec_path, environment)
-    try:
-        with RichListener() as listener:
-            return train_fleet(
-                fleet,
-                settings,
-                actor=actor,
-                trigger="manual",
-                tenants=tenants,
-                force=force,
-                listener=listener,
-            )
-    except KeyboardInterrupt:
-        # Typer swallows KeyboardInterrupt before the entry point sees it, so say it here.
-        Console(stderr=True).print(
-            "[yellow]interrupted[/]: finished tenants are saved; run the same command to resume"
-        )
-        raise typer.Exit(130) from None

@@ -9,7 +9,7 @@ stores, so they run on the local plane only. Settings are built here, at the edg
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -143,24 +143,33 @@ class Client:
         environment: str = "dev",
         *,
         force: bool = False,
-        listener: RunListener | None = None,
-        executor: Executor | None = None,
-        now: datetime | None = None,
+        tenants: Sequence[str] | None = None,
         trigger: RunTrigger = "manual",
+        executor: Executor | str | None = None,
+        listener: RunListener | None = None,
+        now: datetime | None = None,
     ) -> FleetRunSummary:
-        """Train every selected tenant of a fleet in one environment (skipping finished ones)."""
+        """Train a fleet's tenants in one environment (skipping finished ones), as this caller.
+
+        ``tenants`` selects some tenants only; ``trigger`` says why the run started;
+        ``executor`` is an executor or its name (``process``, ``inline``).
+        """
         from modelfleet.pipeline.runner import train_fleet
 
         local = self._local("train")
-        spec = load_spec(spec_path, environment)
+        settings = local.settings
+        if isinstance(executor, str):
+            settings, executor = settings.with_overrides(executor=executor), None
         return train_fleet(
-            spec,
-            local.settings,
+            load_spec(spec_path, environment),
+            settings,
+            caller=local.caller,
+            trigger=trigger,
+            tenants=tenants,
             force=force,
             executor=executor,
             listener=listener,
             now=now,
-            actor=local.caller.principal,
         )
 
     # -- runs

@@ -149,7 +149,7 @@ class LocalPlane:
         """Register a succeeded run as a candidate version."""
         record = self.run(run_id)
         return self.registry.register(
-            record, actor=self.caller.principal, tags=tags, description=description
+            record, caller=self.caller, tags=tags, description=description
         )
 
     def update_metadata(
@@ -157,7 +157,7 @@ class LocalPlane:
     ) -> ModelVersion:
         """A new PATCH version with merged tags and/or a new description."""
         return self.registry.update_metadata(
-            ref, actor=self.caller.principal, tags=tags, description=description, reason=reason
+            ref, caller=self.caller, tags=tags, description=description, reason=reason
         )
 
     def promote(
@@ -174,7 +174,7 @@ class LocalPlane:
             model,
             environment,
             policy=policy,
-            actor=self.caller.principal,
+            caller=self.caller,
             reason=reason,
             version=version,
         )
@@ -187,45 +187,39 @@ class LocalPlane:
             fleet,
             environment,
             policy=_policy(fleet, spec),
-            actor=self.caller.principal,
+            caller=self.caller,
             reason=reason,
         )
 
     def approve(self, model: str, version: str, environment: str, reason: str) -> ModelEvent:
         """Record an approval."""
-        return self.registry.approve(
-            model, version, environment, actor=self.caller.principal, reason=reason
-        )
+        return self.registry.approve(model, version, environment, caller=self.caller, reason=reason)
 
     def rollback(self, model: str, environment: str, reason: str) -> ModelEvent:
         """Undo the environment's last move."""
-        return self.registry.rollback(
-            model, environment, actor=self.caller.principal, reason=reason
-        )
+        return self.registry.rollback(model, environment, caller=self.caller, reason=reason)
 
     def rollback_batch(self, batch_id: str, reason: str, skip_moved: bool) -> list[ModelEvent]:
         """Undo a fleet promotion batch."""
         return self.registry.rollback_batch(
-            batch_id, actor=self.caller.principal, reason=reason, skip_moved=skip_moved
+            batch_id, caller=self.caller, reason=reason, skip_moved=skip_moved
         )
 
     def set_alias(self, model: str, alias: str, version: str, reason: str) -> ModelEvent:
         """Point an alias at a version."""
-        return self.registry.set_alias(
-            model, alias, version, actor=self.caller.principal, reason=reason
-        )
+        return self.registry.set_alias(model, alias, version, caller=self.caller, reason=reason)
 
     def remove_alias(self, model: str, alias: str, reason: str) -> ModelEvent:
         """Delete an alias."""
-        return self.registry.remove_alias(model, alias, actor=self.caller.principal, reason=reason)
+        return self.registry.remove_alias(model, alias, caller=self.caller, reason=reason)
 
     def archive(self, model: str, version: str, reason: str) -> ModelEvent:
         """Retire a version."""
-        return self.registry.archive(model, version, actor=self.caller.principal, reason=reason)
+        return self.registry.archive(model, version, caller=self.caller, reason=reason)
 
     def delete_version(self, model: str, version: str, reason: str) -> None:
         """Delete a version's record."""
-        self.registry.delete_version(model, version, actor=self.caller.principal, reason=reason)
+        self.registry.delete_version(model, version, caller=self.caller, reason=reason)
 
     def close(self) -> None:
         """Release database connections (of every plane sharing these stores)."""

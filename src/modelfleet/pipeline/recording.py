@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from typing import Protocol
 
+from modelfleet.caller import Caller
 from modelfleet.registry import Registry
 from modelfleet.tracking.records import TenantRunRecord
 from modelfleet.tracking.tracker import Tracker
@@ -50,9 +51,10 @@ class Recorder:
     """Writes records in small batches (each one transaction) and registers the successes."""
 
     def __init__(
-        self, tracker: Tracker, registry: Registry, listener: RunListener, *, actor: str
+        self, tracker: Tracker, registry: Registry, listener: RunListener, *, caller: Caller
     ) -> None:
-        self.tracker, self.registry, self.listener, self.actor = tracker, registry, listener, actor
+        self.tracker, self.registry, self.listener = tracker, registry, listener
+        self.caller = caller
         self.pending: list[TenantRunRecord] = []
         self.written: list[TenantRunRecord] = []
         self.versions: dict[str, str] = {}
@@ -100,5 +102,5 @@ class Recorder:
     def _register(self, records: Sequence[TenantRunRecord]) -> None:
         succeeded = [(r, None) for r in records if r.status == "succeeded"]
         if succeeded:
-            for version in self.registry.register_many(succeeded, actor=self.actor):
+            for version in self.registry.register_many(succeeded, caller=self.caller):
                 self.versions[version.tenant] = str(version.version)

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from modelfleet.caller import Caller
 from modelfleet.config.settings import Settings
 from modelfleet.config.spec import FleetSpec
 from modelfleet.data.canonical import Finding, FleetData
@@ -29,6 +30,7 @@ from modelfleet.pipeline.features_stage import build_training_rows
 from modelfleet.pipeline.plan import FleetPlan, check_selection, plan_fleet, task_key
 from modelfleet.pipeline.recording import Recorder, RunListener, SilentListener
 from modelfleet.registry import Registry
+from modelfleet.registry.backend import as_caller
 from modelfleet.tracking.records import RUN_TRIGGERS, RunTrigger, TenantRunRecord
 from modelfleet.tracking.tracker import Tracker
 
@@ -71,7 +73,7 @@ class _Request:
     listener: RunListener
     force: bool
     now: datetime | None
-    actor: str
+    caller: Caller
     trigger: RunTrigger
     tenants: Sequence[str] | None
     clock: float = field(default_factory=time.perf_counter)
@@ -85,7 +87,7 @@ def train_fleet(
     spec: FleetSpec,
     settings: Settings,
     *,
-    actor: str,
+    caller: Caller | str,
     trigger: RunTrigger = "manual",
     tenants: Sequence[str] | None = None,
     force: bool = False,
@@ -95,8 +97,10 @@ def train_fleet(
 ) -> FleetRunSummary:
     """Train the fleet's tenants (only ``tenants`` if given); finished tasks are skipped.
 
-    ``actor`` and ``trigger`` (manual, schedule, drift...) are stored on the fleet run, so a
-    run says who or what started it. ``executor`` defaults to ``settings.executor``.
+    ``caller`` (a :class:`~modelfleet.caller.Caller` or a principal's name) is checked
+    against the registry's policy for every planned tenant and recorded, with ``trigger``
+    (manual, schedule, drift...), on the fleet run and every version it registers.
+    ``executor`` defaults to ``settings.executor``.
     """
     if trigger not in RUN_TRIGGERS:
         raise UsageError(f"trigger {trigger!r} is not one of: {', '.join(RUN_TRIGGERS)}")
@@ -107,7 +111,7 @@ def train_fleet(
         listener=listener or SilentListener(),
         force=force,
         now=now,
-        actor=actor,
+        caller=as_caller(caller, via="pipeline"),
         trigger=trigger,
         tenants=tenants,
     )
@@ -121,7 +125,11 @@ def train_fleet(
             data = load_fleet_data(spec, now=now)
             check_selection(data, tenants)
         fleet_run_id = tracker.start_fleet_run(
-            spec.name, request.environment, spec.config_hash(), actor=actor, trigger=trigger
+            spec.name,
+            request.environment,
+            spec.config_hash(),
+            actor=request.caller.principal,
+            trigger=trigger,
         )
         return _run(request, tracker, fleet_run_id, data)
     finally:
@@ -134,7 +142,7 @@ def _run(
     """Plan, build features, execute and record one started fleet run; always finish it."""
     spec, listen, environment = request.spec, request.listener, request.environment
     registry = Registry(tracker.store, request.settings.artifacts_url)
-    recorder = Recorder(tracker, registry, listen, actor=request.actor)
+    recorder = Recorder(tracker, registry, listen, caller=request.caller)
     skipped = 0
     status = "failed"
     try:
@@ -147,6 +155,9 @@ def _run(
             lambda keys: tracker.completed_task_keys(spec.name, environment, keys),
             force=request.force,
             tenants=request.tenants,
+        )
+        registry.authorize(
+            request.caller, "train", [f"{plan.fleet}/{t.tenant}" for t in plan.train]
         )
         for tenant in plan.failed:
             recorder.add(failed_record(plan, tenant, fleet_run_id, tenant.reason or "invalid"))
@@ -188,7 +199,7 @@ def _summary(
         duration_seconds=time.perf_counter() - request.clock,
         store_url=request.settings.store_url,
         artifacts_url=request.settings.artifacts_url,
-        actor=request.actor,
+        actor=request.caller.principal,
         trigger=request.trigger,
         selection=plan.selection,
     )

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from modelfleet.caller import ALLOW_ALL, Caller, Policy, Via
 from modelfleet.errors import ConflictError, NotFoundError, UsageError
 from modelfleet.registry.rescore import ReadArtifact
 from modelfleet.registry.semver import SemVer
@@ -15,18 +16,21 @@ from modelfleet.store import MetadataStore, RegistryTx, VersionRow
 
 @dataclass(frozen=True)
 class Backend:
-    """The registry's collaborators: the metadata store, the clock and an artifact reader."""
+    """The registry's collaborators: the store, the clock, an artifact reader, the policy."""
 
     store: MetadataStore
     clock: Callable[[], datetime]
     read_artifact: ReadArtifact
+    policy: Policy = ALLOW_ALL
 
 
-def check_actor(actor: str) -> str:
-    """``actor`` stripped; every write must say who does it."""
-    if not isinstance(actor, str) or not actor.strip():
-        raise UsageError("every registry write needs an actor: who is doing it (a user name)")
-    return actor.strip()
+def as_caller(caller: Caller | str, *, via: Via = "local") -> Caller:
+    """A caller, or a bare principal name made one; every write must say who does it."""
+    if isinstance(caller, Caller):
+        return caller
+    if not isinstance(caller, str) or not caller.strip():
+        raise UsageError("every registry write needs a caller: who is doing it (a user name)")
+    return Caller(caller, via=via)
 
 
 def version_row(tx: RegistryTx, model: str, version: SemVer) -> VersionRow:

@@ -10,30 +10,28 @@ alias never breaks.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Final
 
 from modelfleet.errors import ConflictError
 from modelfleet.registry.codec import text_of
-from modelfleet.registry.records import ALIAS_MOVES
-from modelfleet.store import EventRow, NewEventRow, RegistryTx, VersionRow
+from modelfleet.registry.records import ALIAS_MOVES, EventKind
+from modelfleet.registry.writes import Write
+from modelfleet.store import EventRow, VersionRow
 
 NO_VERSION: Final = "(none)"
 
 
 def move_alias(
-    tx: RegistryTx,
+    w: Write,
     *,
     model: str,
     alias: str,
     target: VersionRow | None,
-    actor: str,
     reason: str,
-    at: datetime,
-    batch_id: str | None = None,
     rollback: bool = False,
 ) -> EventRow | None:
     """Point ``alias`` at ``target`` (None removes it); None if it already points there."""
+    tx = w.tx
     if target is not None and target.status == "archived":
         raise ConflictError(
             f"{model}:{text_of(target)} is archived, so no alias may point at it; "
@@ -47,52 +45,42 @@ def move_alias(
     if target is None:
         tx.remove_alias(model, alias)
     else:
-        tx.set_alias(model, alias, target.id, at)
-    kind = "rolled_back" if rollback else ("alias_set" if target is not None else "alias_removed")
-    event = tx.add_event(
-        NewEventRow(
-            model=model,
-            kind=kind,
-            actor=actor,
-            reason=reason,
-            at=at,
-            alias=alias,
-            from_version=text_of(current),
-            to_version=text_of(target),
-            batch_id=batch_id,
-        )
+        tx.set_alias(model, alias, target.id, w.at)
+    kind: EventKind = (
+        "rolled_back" if rollback else ("alias_set" if target is not None else "alias_removed")
+    )
+    event = w.event(
+        model,
+        kind,
+        reason,
+        alias=alias,
+        from_version=text_of(current),
+        to_version=text_of(target),
     )
     for row in (current, target):
         if row is not None:
-            _refresh_status(tx, row, alias=alias, actor=actor, at=at, batch_id=batch_id)
+            _refresh_status(w, row, alias=alias)
     return event
 
 
-def _refresh_status(
-    tx: RegistryTx, row: VersionRow, *, alias: str, actor: str, at: datetime, batch_id: str | None
-) -> None:
+def _refresh_status(w: Write, row: VersionRow, *, alias: str) -> None:
     """Make ``row``'s status match whether any alias points at it, recording the change."""
     if row.status == "archived":
         return
-    held = tx.alias_count(row.id) > 0
+    held = w.tx.alias_count(row.id) > 0
     status = "active" if held else "candidate"
     if status == row.status:
         return
-    tx.set_status(row.id, status)
+    w.tx.set_status(row.id, status)
     why = f"alias {alias} now points at it" if held else f"alias {alias} moved away; no alias left"
-    tx.add_event(
-        NewEventRow(
-            model=row.model,
-            kind="status_changed",
-            actor=actor,
-            reason=why,
-            at=at,
-            alias=alias,
-            to_version=text_of(row),
-            from_status=row.status,
-            to_status=status,
-            batch_id=batch_id,
-        )
+    w.event(
+        row.model,
+        "status_changed",
+        why,
+        alias=alias,
+        to_version=text_of(row),
+        from_status=row.status,
+        to_status=status,
     )
 
 

@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Final
 
+from modelfleet.caller import Caller
 from modelfleet.errors import ConflictError, ModelfleetError, NotFoundError
 from modelfleet.registry.backend import Backend
 from modelfleet.registry.codec import text_of, to_event, to_version, version_of
@@ -30,7 +31,8 @@ from modelfleet.registry.records import (
     SemVer,
 )
 from modelfleet.registry.rescore import compare_on_holdout
-from modelfleet.store import NewEventRow, RegistryTx, VersionRow
+from modelfleet.registry.writes import Write, write
+from modelfleet.store import RegistryTx, VersionRow
 
 ATTEMPTS: Final = 8  # tries when another writer changes the model between judging and moving
 
@@ -62,7 +64,7 @@ def promote(
     environment: str,
     *,
     policy: PromotionPolicy,
-    actor: str,
+    caller: Caller,
     reason: str,
     version: SemVer | None,
     batch_id: str | None,
@@ -85,12 +87,12 @@ def promote(
                 f"{text_of(candidate)} is already in {environment}; nothing to do",
             )
         decision = _judge(backend, facts, environment, policy)
-        with backend.store.registry(f"promote {model} to {environment}", write=True) as tx:
-            tx.lock([model])
-            if _facts(tx, model, environment, policy, version) != facts:
+        what = f"promote {model} to {environment}"
+        with write(backend, caller, "promote", [model], what) as opened:
+            if _facts(opened.tx, model, environment, policy, version) != facts:
                 continue  # someone moved or changed the model meanwhile: judge again
             note = f"{reason}: {decision.reason}" if reason else decision.reason
-            moved = _record(tx, backend, model, environment, decision, facts, actor, note, batch_id)
+            moved = _record(opened.in_batch(batch_id), model, environment, decision, facts, note)
         return PromotionOutcome(
             model,
             environment,
@@ -112,7 +114,7 @@ def promote_fleet(
     environment: str,
     *,
     policy: PromotionPolicy,
-    actor: str,
+    caller: Caller,
     reason: str,
 ) -> PromotionBatch:
     """Promote every model of ``fleet``; one outcome per model, one batch id on all events."""
@@ -130,7 +132,7 @@ def promote_fleet(
                 name,
                 environment,
                 policy=policy,
-                actor=actor,
+                caller=caller,
                 reason=reason,
                 version=None,
                 batch_id=batch_id,
@@ -142,11 +144,11 @@ def promote_fleet(
 
 
 def rollback(
-    backend: Backend, model: str, environment: str, *, actor: str, reason: str
+    backend: Backend, model: str, environment: str, *, caller: Caller, reason: str
 ) -> ModelEvent:
     """Point ``environment`` back at the version it held before its last (not undone) move."""
-    with backend.store.registry(f"roll back {model}@{environment}", write=True) as tx:
-        tx.lock([model])
+    with write(backend, caller, "rollback", [model], f"roll back {model}@{environment}") as w:
+        tx = w.tx
         history = tx.events(model=model, alias=environment, kinds=ALIAS_MOVES, newest_first=False)
         try:
             wanted = rollback_target(history)
@@ -154,13 +156,11 @@ def rollback(
             raise ConflictError(f"{model}@{environment}: {exc}") from None
         target = _target(tx, model, wanted)
         event = move_alias(
-            tx,
+            w,
             model=model,
             alias=environment,
             target=target,
-            actor=actor,
             reason=reason or f"roll back {environment}",
-            at=backend.clock(),
             rollback=True,
         )
         if event is None:  # pragma: no cover - the move history guarantees a change
@@ -169,18 +169,19 @@ def rollback(
 
 
 def rollback_batch(
-    backend: Backend, batch_id: str, *, actor: str, reason: str, skip_moved: bool
+    backend: Backend, batch_id: str, *, caller: Caller, reason: str, skip_moved: bool
 ) -> list[ModelEvent]:
     """Undo every alias move of one fleet promotion, all in one transaction."""
-    with backend.store.registry(f"roll back batch {batch_id}", write=True) as tx:
+    with write(backend, caller, "rollback", [], f"roll back batch {batch_id}") as opened:
+        tx = opened.tx
         moves = tx.events(batch_id=batch_id, kinds=("alias_set",), newest_first=False)
         if not moves:
             raise NotFoundError(
                 f"no alias moves carry batch id {batch_id!r}; promote_fleet returns the id "
                 "and every event of the batch shows it in the history"
             )
-        tx.lock(move.model for move in moves)
-        undo_id, at = new_batch_id(), backend.clock()
+        opened.lock(move.model for move in moves)
+        w = opened.in_batch(new_batch_id())
         note = reason or f"roll back batch {batch_id}"
         events: list[ModelEvent] = []
         blocked: list[str] = []
@@ -193,15 +194,7 @@ def rollback_batch(
                 blocked.append(f"{move.model}@{alias}")
                 continue
             event = move_alias(
-                tx,
-                model=move.model,
-                alias=alias,
-                target=target,
-                actor=actor,
-                reason=note,
-                at=at,
-                batch_id=undo_id,
-                rollback=True,
+                w, model=move.model, alias=alias, target=target, reason=note, rollback=True
             )
             if event is not None:
                 events.append(to_event(event))
@@ -217,42 +210,19 @@ def rollback_batch(
 
 
 def _record(
-    tx: RegistryTx,
-    backend: Backend,
-    model: str,
-    environment: str,
-    decision: Decision,
-    facts: _Facts,
-    actor: str,
-    note: str,
-    batch_id: str | None,
+    w: Write, model: str, environment: str, decision: Decision, facts: _Facts, note: str
 ) -> bool:
     """Apply a verdict under the lock: move the alias, or record why not. True if it moved."""
-    at = backend.clock()
     if decision.moved and facts.candidate is not None:
-        event = move_alias(
-            tx,
-            model=model,
-            alias=environment,
-            target=facts.candidate,
-            actor=actor,
-            reason=note,
-            at=at,
-            batch_id=batch_id,
-        )
+        event = move_alias(w, model=model, alias=environment, target=facts.candidate, reason=note)
         return event is not None  # facts equal under the lock: the alias was elsewhere
-    tx.add_event(
-        NewEventRow(
-            model=model,
-            kind="promotion_rejected",
-            actor=actor,
-            reason=note,
-            at=at,
-            alias=environment,
-            from_version=text_of(facts.incumbent),
-            to_version=text_of(facts.candidate),
-            batch_id=batch_id,
-        )
+    w.event(
+        model,
+        "promotion_rejected",
+        note,
+        alias=environment,
+        from_version=text_of(facts.incumbent),
+        to_version=text_of(facts.candidate),
     )
     return False
 

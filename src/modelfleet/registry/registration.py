@@ -17,6 +17,7 @@ from modelfleet.registry.codec import text_of
 from modelfleet.registry.records import SemVer, Signature
 from modelfleet.registry.refs import model_name
 from modelfleet.registry.semver import next_patch, next_registered
+from modelfleet.registry.writes import Write
 from modelfleet.store import ModelRow, NewEventRow, NewVersionRow, RegistryTx, VersionRow
 from modelfleet.tracking.records import ArtifactRecord, TenantRunRecord
 
@@ -37,19 +38,18 @@ def check_registrable(run: TenantRunRecord) -> ArtifactRecord:
 
 
 def register_in(
-    tx: RegistryTx,
+    w: Write,
     runs: Sequence[tuple[TenantRunRecord, Signature]],
     *,
-    actor: str,
-    at: datetime,
     tags: Mapping[str, str],
     description: str,
 ) -> list[VersionRow]:
-    """Register checked runs in the caller's locked transaction, one version per run.
+    """Register checked runs in an open, locked write, one version per run.
 
     A fixed number of statements whatever the number of runs. A run registered before (or
     twice in ``runs``) gives the version it already has.
     """
+    tx, at = w.tx, w.at
     run_ids = [run.run_id for run, _ in runs]
     existing = tx.versions_for_runs(run_ids)
     names = {model_name(run.fleet, run.tenant) for run, _ in runs}
@@ -69,18 +69,10 @@ def register_in(
         if model not in known:
             new_models[model] = ModelRow(model, run.fleet, run.tenant, at, digest)
         known[model] = digest
-        pending[run.run_id] = _new_row(run, signature, key, actor, at, tags, description)
+        pending[run.run_id] = _new_row(run, signature, key, w.actor, at, tags, description)
+        why = f"from run {run.run_id}" + ("; the input signature changed" if changed else "")
         events.append(
-            NewEventRow(
-                model=model,
-                kind="registered",
-                actor=actor,
-                reason=f"from run {run.run_id}"
-                + ("; the input signature changed" if changed else ""),
-                at=at,
-                to_version=str(key),
-                to_status="candidate",
-            )
+            w.new_event(model, "registered", why, to_version=str(key), to_status="candidate")
         )
     tx.insert_models(list(new_models.values()))
     tx.update_signatures(
@@ -131,16 +123,15 @@ def _new_row(
 
 
 def patch_in(
-    tx: RegistryTx,
+    w: Write,
     base: VersionRow,
     *,
-    actor: str,
-    at: datetime,
     tags: Mapping[str, str] | None,
     description: str | None,
     reason: str,
 ) -> VersionRow:
     """Write ``base`` again as a new PATCH version with changed tags and/or description."""
+    tx, at = w.tx, w.at
     fleet, _, tenant = base.model.partition("/")
     merged = with_identity({**json.loads(base.tags), **(tags or {})}, fleet, tenant)
     text = base.description if description is None else description
@@ -175,21 +166,17 @@ def patch_in(
                 code_version=base.code_version,
                 description=text,
                 created_at=at,
-                created_by=actor,
+                created_by=w.actor,
             )
         ]
     )
-    tx.add_event(
-        NewEventRow(
-            model=base.model,
-            kind="metadata_updated",
-            actor=actor,
-            reason=reason or "metadata changed",
-            at=at,
-            from_version=text_of(base),
-            to_version=str(key),
-            to_status="candidate",
-        )
+    w.event(
+        base.model,
+        "metadata_updated",
+        reason or "metadata changed",
+        from_version=text_of(base),
+        to_version=str(key),
+        to_status="candidate",
     )
     return _stored(tx, version_id)
 

@@ -3,7 +3,9 @@
 :class:`Registry` is the one entry point for the pipeline, the CLI, the REST control plane and
 users; its methods check their arguments and hand over to one module per concern
 (:mod:`.registration`, :mod:`.reads`, :mod:`.lifecycle`, :mod:`.promotion`). Every write takes
-an ``actor`` (who) and most a ``reason`` (why), and leaves events in the model's history.
+a ``caller`` (who: a :class:`~modelfleet.caller.Caller` or a principal's name) and most a
+``reason`` (why); each goes through :func:`~modelfleet.registry.writes.write`, which asks the
+policy, locks the models and stamps every event with the caller.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from types import TracebackType
 from typing import Any
 
 from modelfleet.artifacts import ArtifactStore, open_artifact_store, store_root_of
+from modelfleet.caller import ALLOW_ALL, Action, Caller, Policy
 from modelfleet.errors import UsageError
 from modelfleet.registry import lifecycle, promotion, reads
-from modelfleet.registry.backend import Backend, check_actor, version_row
+from modelfleet.registry.backend import Backend, as_caller, version_row
 from modelfleet.registry.codec import to_version
 from modelfleet.registry.policy import PromotionPolicy
 from modelfleet.registry.queries import VersionQuery
@@ -31,6 +34,7 @@ from modelfleet.registry.records import (
 from modelfleet.registry.refs import check_alias, split_model
 from modelfleet.registry.registration import check_registrable, patch_in, register_in
 from modelfleet.registry.rescore import BoundReader
+from modelfleet.registry.writes import write
 from modelfleet.store import MetadataStore, open_store
 from modelfleet.tracking.records import TenantRunRecord
 from modelfleet.training.package import load_metadata
@@ -50,12 +54,14 @@ class Registry:
         artifacts_url: str | None = None,
         *,
         clock: Callable[[], datetime] = utc_now,
+        policy: Policy = ALLOW_ALL,
     ) -> None:
         self._store = store
         self._artifacts_url = artifacts_url
         self._artifact_stores: dict[str, ArtifactStore] = {}
-        # The clock is injectable so tests can order events deterministically.
-        self._backend = Backend(store, clock, self._read_artifact)
+        # The clock is injectable so tests can order events deterministically; the policy is
+        # asked before every write (governance will bring a real one).
+        self._backend = Backend(store, clock, self._read_artifact, policy)
 
     @classmethod
     def open(cls, store_url: str, artifacts_url: str | None = None) -> Registry:
@@ -67,6 +73,10 @@ class Registry:
         """The metadata store this registry keeps its records in."""
         return self._store
 
+    def authorize(self, caller: Caller | str, action: Action, models: Sequence[str]) -> None:
+        """Raise unless the policy lets ``caller`` do ``action`` on ``models`` (e.g. train)."""
+        self._backend.policy.check(as_caller(caller), action, models)
+
     # -- registering ----------------------------------------------------------------------
 
     def register(
@@ -74,7 +84,7 @@ class Registry:
         run: TenantRunRecord,
         signature: Signature | None = None,
         *,
-        actor: str,
+        caller: Caller | str,
         tags: Mapping[str, str] | None = None,
         description: str = "",
     ) -> ModelVersion:
@@ -85,7 +95,7 @@ class Registry:
         recorded before runs carried one falls back to its package metadata.
         """
         versions = self.register_many(
-            [(run, signature)], actor=actor, tags=tags, description=description
+            [(run, signature)], caller=caller, tags=tags, description=description
         )
         return versions[0]
 
@@ -93,45 +103,40 @@ class Registry:
         self,
         runs: Sequence[tuple[TenantRunRecord, Signature | None]],
         *,
-        actor: str,
+        caller: Caller | str,
         tags: Mapping[str, str] | None = None,
         description: str = "",
     ) -> list[ModelVersion]:
         """Register many runs in one transaction: all of them or, on any error, none."""
-        who = check_actor(actor)
+        who = as_caller(caller)
         for run, _ in runs:
             check_registrable(run)
         checked = [
             (run, signature or run.signature or self._legacy_signature(run))
             for run, signature in runs
         ]
-        with self._store.registry(f"register {len(checked)} run(s)", write=True) as tx:
-            tx.lock(f"{run.fleet}/{run.tenant}" for run, _ in checked)
-            at = self._backend.clock()
-            rows = register_in(
-                tx, checked, actor=who, at=at, tags=tags or {}, description=description
-            )
+        models = [f"{run.fleet}/{run.tenant}" for run, _ in checked]
+        with write(self._backend, who, "register", models, f"register {len(checked)} run(s)") as w:
+            rows = register_in(w, checked, tags=tags or {}, description=description)
         return [to_version(row) for row in rows]
 
     def update_metadata(
         self,
         ref: str,
         *,
-        actor: str,
+        caller: Caller | str,
         tags: Mapping[str, str] | None = None,
         description: str | None = None,
         reason: str = "",
     ) -> ModelVersion:
         """Change tags (merged over the old ones) and/or the description: a new PATCH version."""
-        who = check_actor(actor)
+        who = as_caller(caller)
         base = self.resolve(ref)
-        with self._store.registry(f"update metadata of {base.ref}", write=True) as tx:
-            tx.lock([base.model])
+        what = f"update metadata of {base.ref}"
+        with write(self._backend, who, "update_metadata", [base.model], what) as w:
             row = patch_in(
-                tx,
-                version_row(tx, base.model, base.version),
-                actor=who,
-                at=self._backend.clock(),
+                w,
+                version_row(w.tx, base.model, base.version),
                 tags=tags,
                 description=description,
                 reason=reason,
@@ -167,7 +172,7 @@ class Registry:
     # -- aliases and promotion ------------------------------------------------------------
 
     def set_alias(
-        self, model: str, alias: str, version: SemVer | str, *, actor: str, reason: str
+        self, model: str, alias: str, version: SemVer | str, *, caller: Caller | str, reason: str
     ) -> ModelEvent:
         """Point any alias (environment, champion, challenger) at a version; no policy asked."""
         split_model(model)
@@ -176,15 +181,17 @@ class Registry:
             model,
             check_alias(alias),
             SemVer.of(version),
-            actor=check_actor(actor),
+            caller=as_caller(caller),
             reason=reason,
         )
 
-    def remove_alias(self, model: str, alias: str, *, actor: str, reason: str) -> ModelEvent:
+    def remove_alias(
+        self, model: str, alias: str, *, caller: Caller | str, reason: str
+    ) -> ModelEvent:
         """Delete an alias (its version stays); NotFoundError if there is no such alias."""
         split_model(model)
         return lifecycle.remove_alias(
-            self._backend, model, check_alias(alias), actor=check_actor(actor), reason=reason
+            self._backend, model, check_alias(alias), caller=as_caller(caller), reason=reason
         )
 
     def promote(
@@ -193,7 +200,7 @@ class Registry:
         environment: str,
         *,
         policy: PromotionPolicy,
-        actor: str,
+        caller: Caller | str,
         reason: str = "",
         version: SemVer | str | None = None,
         batch_id: str | None = None,
@@ -210,14 +217,20 @@ class Registry:
             model,
             check_alias(environment),
             policy=policy,
-            actor=check_actor(actor),
+            caller=as_caller(caller),
             reason=reason,
             version=None if version is None else SemVer.of(version),
             batch_id=batch_id,
         )
 
     def promote_fleet(
-        self, fleet: str, environment: str, *, policy: PromotionPolicy, actor: str, reason: str = ""
+        self,
+        fleet: str,
+        environment: str,
+        *,
+        policy: PromotionPolicy,
+        caller: Caller | str,
+        reason: str = "",
     ) -> PromotionBatch:
         """Promote every model of ``fleet`` into ``environment``; one outcome per tenant."""
         return promotion.promote_fleet(
@@ -225,12 +238,18 @@ class Registry:
             fleet,
             check_alias(environment),
             policy=policy,
-            actor=check_actor(actor),
+            caller=as_caller(caller),
             reason=reason,
         )
 
     def approve(
-        self, model: str, version: SemVer | str, environment: str, *, actor: str, reason: str = ""
+        self,
+        model: str,
+        version: SemVer | str,
+        environment: str,
+        *,
+        caller: Caller | str,
+        reason: str = "",
     ) -> ModelEvent:
         """Record a human's approval of a version for an environment (again: the first one)."""
         split_model(model)
@@ -239,11 +258,13 @@ class Registry:
             model,
             SemVer.of(version),
             check_alias(environment),
-            actor=check_actor(actor),
+            caller=as_caller(caller),
             reason=reason,
         )
 
-    def rollback(self, model: str, environment: str, *, actor: str, reason: str = "") -> ModelEvent:
+    def rollback(
+        self, model: str, environment: str, *, caller: Caller | str, reason: str = ""
+    ) -> ModelEvent:
         """Point ``environment`` back at the version it held before its last move.
 
         Repeated rollbacks walk further back; if the environment was empty before that move,
@@ -251,11 +272,11 @@ class Registry:
         """
         split_model(model)
         return promotion.rollback(
-            self._backend, model, check_alias(environment), actor=check_actor(actor), reason=reason
+            self._backend, model, check_alias(environment), caller=as_caller(caller), reason=reason
         )
 
     def rollback_batch(
-        self, batch_id: str, *, actor: str, reason: str = "", skip_moved: bool = False
+        self, batch_id: str, *, caller: Caller | str, reason: str = "", skip_moved: bool = False
     ) -> list[ModelEvent]:
         """Undo every alias move of one :meth:`promote_fleet` batch, in one transaction.
 
@@ -263,27 +284,27 @@ class Registry:
         them) unless ``skip_moved``, which undoes the others.
         """
         return promotion.rollback_batch(
-            self._backend, batch_id, actor=check_actor(actor), reason=reason, skip_moved=skip_moved
+            self._backend, batch_id, caller=as_caller(caller), reason=reason, skip_moved=skip_moved
         )
 
     # -- retiring versions ----------------------------------------------------------------
 
     def archive(
-        self, model: str, version: SemVer | str, *, actor: str, reason: str = ""
+        self, model: str, version: SemVer | str, *, caller: Caller | str, reason: str = ""
     ) -> ModelEvent:
         """Retire a version: it stays readable but cannot be promoted; refused while aliased."""
         split_model(model)
         return lifecycle.archive(
-            self._backend, model, SemVer.of(version), actor=check_actor(actor), reason=reason
+            self._backend, model, SemVer.of(version), caller=as_caller(caller), reason=reason
         )
 
     def delete_version(
-        self, model: str, version: SemVer | str, *, actor: str, reason: str = ""
+        self, model: str, version: SemVer | str, *, caller: Caller | str, reason: str = ""
     ) -> None:
         """Delete a version's record (not its artifacts); refused while aliased; history stays."""
         split_model(model)
         lifecycle.delete_version(
-            self._backend, model, SemVer.of(version), actor=check_actor(actor), reason=reason
+            self._backend, model, SemVer.of(version), caller=as_caller(caller), reason=reason
         )
 
     # -- lifetime -------------------------------------------------------------------------

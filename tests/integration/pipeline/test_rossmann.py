@@ -49,7 +49,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trained]:
     spec = load_spec(EXAMPLE, "dev")
     spec = spec.model_copy(update={"tenants": TenantsSpec(include=SAMPLE)})
     settings = Settings.for_home(tmp_path_factory.mktemp("rossmann"))
-    yield Trained(spec, train_fleet(spec, settings, actor="test", executor=InlineExecutor()))
+    yield Trained(spec, train_fleet(spec, settings, caller="test", executor=InlineExecutor()))
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from modelfleet.tracking.records import FleetRunRecord
 def _train(
     client: Client, demo: DemoData, tenants: Sequence[str] | None = None, **kwargs: Any
 ) -> FleetRunSummary:
-    options: dict[str, Any] = {"actor": "tester", "executor": InlineExecutor(), **kwargs}
+    options: dict[str, Any] = {"caller": "tester", "executor": InlineExecutor(), **kwargs}
     return train_fleet(
         load_spec(demo.spec_path, "dev"), client.settings, tenants=tenants, **options
     )
@@ -110,7 +110,7 @@ def test_unknown_tenant_id_errors_before_any_fleet_run_is_recorded(
 
 
 def test_actor_and_trigger_land_on_the_fleet_run_record(client: Client, demo: DemoData) -> None:
-    summary = _train(client, demo, ["1"], actor="autopilot", trigger="drift")
+    summary = _train(client, demo, ["1"], caller="autopilot", trigger="drift")
 
     fleet_run = _fleet_run(client, summary)
     assert (fleet_run.actor, fleet_run.trigger) == ("autopilot", "drift")
@@ -142,7 +142,7 @@ def test_executor_setting_is_used_when_no_executor_is_given(
     settings = client.settings.with_overrides(executor="inline", workers=2)
     spec = load_spec(demo.spec_path, "dev")
 
-    summary = train_fleet(spec, settings, actor="tester", tenants=["1"])
+    summary = train_fleet(spec, settings, caller="tester", tenants=["1"])
 
     assert _tenants(summary) == ["1"]
 
@@ -153,7 +153,7 @@ def test_unknown_executor_setting_errors_before_any_fleet_run_is_recorded(
     settings = client.settings.with_overrides(executor="dask")
 
     with pytest.raises(ConfigError, match="'dask' is unknown"):
-        train_fleet(load_spec(demo.spec_path, "dev"), settings, actor="tester")
+        train_fleet(load_spec(demo.spec_path, "dev"), settings, caller="tester")
 
     assert client.fleet_runs() == []
 

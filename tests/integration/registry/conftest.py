@@ -237,7 +237,7 @@ def add(registry: Registry) -> Add:
         tags: dict[str, str] | None = None,
     ) -> ModelVersion:
         run = build_run(tenant, wmape=wmape, baseline=baseline)
-        return registry.register(run, signature, actor="trainer", tags=tags)
+        return registry.register(run, signature, caller="trainer", tags=tags)
 
     return register
 

@@ -27,7 +27,7 @@ def seed(url: str) -> None:
     """Register the versions the workers move ``prod`` between."""
     with Registry.open(url) as registry:
         for _ in VERSIONS:
-            registry.register(build_run("s1"), SIGNATURE, actor="seed")
+            registry.register(build_run("s1"), SIGNATURE, caller="seed")
 
 
 def move_prod(url: str, worker: int, barrier: Barrier, results: Any) -> None:
@@ -44,14 +44,14 @@ def move_prod(url: str, worker: int, barrier: Barrier, results: Any) -> None:
                         MODEL,
                         "prod",
                         policy=POLICY,
-                        actor=f"w{worker}",
+                        caller=f"w{worker}",
                         reason=note,
                         version=target,
                     )
                     moved += outcome.moved
                 else:
                     event = registry.set_alias(
-                        MODEL, "prod", target, actor=f"w{worker}", reason=note
+                        MODEL, "prod", target, caller=f"w{worker}", reason=note
                     )
                     moved += event.reason == note  # else: it already pointed there
             except ConflictError:
@@ -66,7 +66,9 @@ def register_same_runs(url: str, worker: int, barrier: Barrier, results: Any) ->
         order = range(RUNS) if worker == 1 else reversed(range(RUNS))
         versions = {
             n: str(
-                registry.register(build_run("s1", run_id=f"{n:032x}"), SIGNATURE, actor="w").version
+                registry.register(
+                    build_run("s1", run_id=f"{n:032x}"), SIGNATURE, caller="w"
+                ).version
             )
             for n in order
         }

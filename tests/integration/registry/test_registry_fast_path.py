@@ -22,8 +22,8 @@ def pair(durable_store_url: str) -> Iterator[tuple[Registry, Registry]]:
     """Two registries on the same store, as two processes would have; s1 has 1.0.0 and 1.1.0."""
     with Registry.open(durable_store_url) as first, Registry.open(durable_store_url) as second:
         for _ in range(2):
-            first.register(build_run("s1"), SIGNATURE, actor="a")
-        first.set_alias("demand/s1", "prod", "1.0.0", actor="a", reason="")
+            first.register(build_run("s1"), SIGNATURE, caller="a")
+        first.set_alias("demand/s1", "prod", "1.0.0", caller="a", reason="")
         yield first, second
 
 
@@ -33,7 +33,7 @@ def test_a_move_made_elsewhere_is_seen_by_the_next_resolution(
     reader, writer = pair
     assert reader.resolve("demand/s1@prod").version == SemVer(1, 0, 0)  # keeps a connection
 
-    writer.set_alias("demand/s1", "prod", "1.1.0", actor="b", reason="")
+    writer.set_alias("demand/s1", "prod", "1.1.0", caller="b", reason="")
 
     assert reader.resolve("demand/s1@prod").version == SemVer(1, 1, 0)
 

@@ -15,8 +15,8 @@ def test_history_lists_events_newest_first_with_who_why_from_and_to(
 ) -> None:
     add("s1")
     add("s1")
-    registry.set_alias("demand/s1", "prod", "1.0.0", actor="alice", reason="launch")
-    registry.set_alias("demand/s1", "prod", "1.1.0", actor="bob", reason="retrained")
+    registry.set_alias("demand/s1", "prod", "1.0.0", caller="alice", reason="launch")
+    registry.set_alias("demand/s1", "prod", "1.1.0", caller="bob", reason="retrained")
 
     newest = registry.history("demand/s1")[0]
     move = next(e for e in registry.history("demand/s1") if e.kind == "alias_set")

@@ -47,7 +47,7 @@ def test_opening_a_0001_store_adds_the_registry(durable_store_url: str) -> None:
 
     with Registry(open_store(durable_store_url)) as registry:
         assert registry.store.schema_revision() == HEAD_REVISION
-        version = registry.register(build_run("s1"), SIGNATURE, actor="a")
+        version = registry.register(build_run("s1"), SIGNATURE, caller="a")
     assert version.ref == "demand/s1:1.0.0"
 
 

@@ -21,7 +21,7 @@ def promote(
     reason: str = "",
 ) -> PromotionOutcome:
     return registry.promote(
-        "demand/s1", env, policy=rules, actor="alice", version=version, reason=reason
+        "demand/s1", env, policy=rules, caller="alice", version=version, reason=reason
     )
 
 
@@ -99,7 +99,7 @@ def test_approval_leaves_the_promotion_pending_until_given(registry: Registry, a
     rules = policy(dev=StepRule(approval=True))
 
     pending = promote(registry, "dev", rules)
-    registry.approve("demand/s1", "1.0.0", "dev", actor="boss", reason="reviewed the card")
+    registry.approve("demand/s1", "1.0.0", "dev", caller="boss", reason="reviewed the card")
     moved = promote(registry, "dev", rules)
 
     assert (pending.moved, pending.pending_approval) == (False, True)
@@ -110,7 +110,7 @@ def test_approval_leaves_the_promotion_pending_until_given(registry: Registry, a
 def test_an_approval_is_for_one_version_and_environment(registry: Registry, add: Add) -> None:
     add("s1")
     add("s1")
-    registry.approve("demand/s1", "1.0.0", "dev", actor="boss")
+    registry.approve("demand/s1", "1.0.0", "dev", caller="boss")
 
     outcome = promote(registry, "dev", policy(dev=StepRule(approval=True)))  # newest: 1.1.0
 
@@ -120,8 +120,8 @@ def test_an_approval_is_for_one_version_and_environment(registry: Registry, add:
 def test_approving_twice_returns_the_first_approval(registry: Registry, add: Add) -> None:
     add("s1")
 
-    first = registry.approve("demand/s1", "1.0.0", "prod", actor="boss", reason="ok")
-    second = registry.approve("demand/s1", "1.0.0", "prod", actor="other", reason="ok too")
+    first = registry.approve("demand/s1", "1.0.0", "prod", caller="boss", reason="ok")
+    second = registry.approve("demand/s1", "1.0.0", "prod", caller="other", reason="ok too")
 
     assert second == first
 
@@ -182,7 +182,7 @@ def test_an_environment_outside_the_order_is_refused(registry: Registry, add: Ad
 
 def test_an_archived_version_cannot_be_promoted(registry: Registry, add: Add) -> None:
     add("s1")
-    registry.archive("demand/s1", "1.0.0", actor="a")
+    registry.archive("demand/s1", "1.0.0", caller="a")
 
     with pytest.raises(ConflictError, match="archived"):
         promote(registry, "dev", version="1.0.0")
@@ -192,8 +192,8 @@ def test_set_alias_moves_any_alias_without_a_policy(registry: Registry, add: Add
     add("s1")
     add("s1")
 
-    event = registry.set_alias("demand/s1", "champion", "1.0.0", actor="a", reason="A/B")
-    registry.set_alias("demand/s1", "challenger", "1.1.0", actor="a", reason="A/B")
+    event = registry.set_alias("demand/s1", "champion", "1.0.0", caller="a", reason="A/B")
+    registry.set_alias("demand/s1", "challenger", "1.1.0", caller="a", reason="A/B")
 
     assert (event.kind, event.alias, event.to_version) == ("alias_set", "champion", SemVer(1, 0, 0))
     assert registry.resolve("demand/s1@challenger").version == SemVer(1, 1, 0)
@@ -201,9 +201,9 @@ def test_set_alias_moves_any_alias_without_a_policy(registry: Registry, add: Add
 
 def test_remove_alias_deletes_it_and_records_the_move(registry: Registry, add: Add) -> None:
     add("s1")
-    registry.set_alias("demand/s1", "champion", "1.0.0", actor="a", reason="")
+    registry.set_alias("demand/s1", "champion", "1.0.0", caller="a", reason="")
 
-    event = registry.remove_alias("demand/s1", "champion", actor="a", reason="experiment over")
+    event = registry.remove_alias("demand/s1", "champion", caller="a", reason="experiment over")
 
     assert (event.kind, event.from_version, event.to_version) == (
         "alias_removed",
@@ -219,7 +219,7 @@ def test_fleet_promotion_reports_every_tenant_under_one_batch(registry: Registry
     add("s3", wmape=0.05, baseline=0.30)
     rules = policy(dev=StepRule(min_improvement=0.2))
 
-    batch = registry.promote_fleet("demand", "dev", policy=rules, actor="ci", reason="nightly")
+    batch = registry.promote_fleet("demand", "dev", policy=rules, caller="ci", reason="nightly")
 
     assert [(o.model, o.moved) for o in batch.outcomes] == [
         ("demand/s1", True),
@@ -233,4 +233,4 @@ def test_fleet_promotion_reports_every_tenant_under_one_batch(registry: Registry
 
 def test_fleet_promotion_of_an_unknown_fleet_is_not_found(registry: Registry) -> None:
     with pytest.raises(NotFoundError, match="no registered models"):
-        registry.promote_fleet("demand", "dev", policy=OPEN, actor="ci")
+        registry.promote_fleet("demand", "dev", policy=OPEN, caller="ci")

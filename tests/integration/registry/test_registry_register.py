@@ -46,7 +46,7 @@ def test_a_version_carries_lineage_and_the_model_artifact(
 ) -> None:
     run = make_run("s1")
 
-    version = registry.register(run, SIGNATURE, actor="alice", description="weekly retrain")
+    version = registry.register(run, SIGNATURE, caller="alice", description="weekly retrain")
 
     model = run.artifacts[0]
     assert (version.model_digest, version.model_uri) == (model.digest, model.uri)
@@ -85,9 +85,9 @@ def test_registering_the_same_run_again_returns_its_version(
     registry: Registry, make_run: MakeRun
 ) -> None:
     run = make_run("s1")
-    first = registry.register(run, SIGNATURE, actor="a")
+    first = registry.register(run, SIGNATURE, caller="a")
 
-    again = registry.register(run, SIGNATURE, actor="b")
+    again = registry.register(run, SIGNATURE, caller="b")
 
     assert again == first
     assert len(registry.versions("demand/s1")) == 1
@@ -100,22 +100,22 @@ def test_only_succeeded_runs_can_be_registered(
     run = make_run("s1", status=status, reason="wmape 0.4 vs baseline 0.3: 33% worse")
 
     with pytest.raises(PromotionError, match=f"is {status} .*33% worse.*only succeeded runs"):
-        registry.register(run, SIGNATURE, actor="a")
+        registry.register(run, SIGNATURE, caller="a")
 
 
 def test_a_run_without_a_model_artifact_is_refused(registry: Registry, make_run: MakeRun) -> None:
     with pytest.raises(PromotionError, match="no 'model' artifact"):
-        registry.register(make_run("s1", artifacts=()), SIGNATURE, actor="a")
+        registry.register(make_run("s1", artifacts=()), SIGNATURE, caller="a")
 
 
-def test_every_write_needs_an_actor(registry: Registry, make_run: MakeRun) -> None:
-    with pytest.raises(UsageError, match="actor"):
-        registry.register(make_run("s1"), SIGNATURE, actor=" ")
+def test_every_write_needs_a_caller(registry: Registry, make_run: MakeRun) -> None:
+    with pytest.raises(UsageError, match="caller"):
+        registry.register(make_run("s1"), SIGNATURE, caller=" ")
 
 
 def test_tags_always_name_fleet_and_tenant(registry: Registry, make_run: MakeRun) -> None:
     version = registry.register(
-        make_run("s1"), SIGNATURE, actor="a", tags={"customer": "acme", "tenant": "spoofed"}
+        make_run("s1"), SIGNATURE, caller="a", tags={"customer": "acme", "tenant": "spoofed"}
     )
 
     assert version.tags == {"customer": "acme", "fleet": "demand", "tenant": "s1"}
@@ -126,10 +126,10 @@ def test_register_many_writes_all_runs_or_none(registry: Registry, make_run: Mak
     bad = (make_run("s9", status="failed"), SIGNATURE)
 
     with pytest.raises(PromotionError):
-        registry.register_many([*good, bad], actor="a")
+        registry.register_many([*good, bad], caller="a")
     assert registry.search(fleet="demand") == []
 
-    versions = registry.register_many([*good, (make_run("s0"), SIGNATURE)], actor="a")
+    versions = registry.register_many([*good, (make_run("s0"), SIGNATURE)], caller="a")
     assert [str(v.ref) for v in versions] == [
         "demand/s0:1.0.0",
         "demand/s1:1.0.0",
@@ -144,7 +144,7 @@ def test_without_a_signature_argument_the_runs_own_is_used_and_nothing_is_read(
     run = trained_run(tmp_path / "artifacts", "s1", slope=2.0, vocab=NS, holdout=holdout_rows())
     shutil.rmtree(tmp_path / "artifacts")  # any artifact read would now fail
 
-    version = registry.register(run, actor="a")
+    version = registry.register(run, caller="a")
 
     assert version.signature == run.signature == MODEL_SIGNATURE
     assert version.meta_digest == _artifact(run, "model_meta").digest
@@ -155,7 +155,7 @@ def test_an_explicit_signature_wins_over_the_runs_own(
 ) -> None:
     run = make_run("s1", signature=MODEL_SIGNATURE)
 
-    version = registry.register(run, SIGNATURE, actor="a")
+    version = registry.register(run, SIGNATURE, caller="a")
 
     assert version.signature == SIGNATURE
 
@@ -166,7 +166,7 @@ def test_a_run_recorded_before_signatures_falls_back_to_its_package_metadata(
     run = trained_run(tmp_path, "s1", slope=2.0, vocab=NS, holdout=holdout_rows(), legacy_meta=True)
     assert run.signature is None
 
-    version = registry.register(run, actor="a")
+    version = registry.register(run, caller="a")
 
     assert version.signature == MODEL_SIGNATURE
 
@@ -175,7 +175,7 @@ def test_a_run_without_signature_or_model_meta_is_refused_naming_both(
     registry: Registry, make_run: MakeRun
 ) -> None:
     with pytest.raises(UsageError, match=r"records no signature.*no model_meta artifact"):
-        registry.register(make_run("s1"), actor="a")
+        registry.register(make_run("s1"), caller="a")
 
 
 def test_a_metadata_change_is_a_new_patch_version_on_the_same_artifacts(
@@ -184,7 +184,7 @@ def test_a_metadata_change_is_a_new_patch_version_on_the_same_artifacts(
     original = add("s1", tags={"owner": "bob"})
 
     patched = registry.update_metadata(
-        "demand/s1:1.0.0", actor="carol", tags={"owner": "dan"}, description="handed over"
+        "demand/s1:1.0.0", caller="carol", tags={"owner": "dan"}, description="handed over"
     )
 
     assert patched.version == SemVer(1, 0, 1)
@@ -196,9 +196,9 @@ def test_a_metadata_change_is_a_new_patch_version_on_the_same_artifacts(
 
 def test_metadata_changes_keep_bumping_patch(registry: Registry, add: Add) -> None:
     add("s1")
-    registry.update_metadata("demand/s1", actor="a", tags={"k": "1"})
+    registry.update_metadata("demand/s1", caller="a", tags={"k": "1"})
 
-    third = registry.update_metadata("demand/s1:1.0.0", actor="a", tags={"k": "2"})
+    third = registry.update_metadata("demand/s1:1.0.0", caller="a", tags={"k": "2"})
 
     assert third.version == SemVer(1, 0, 2)
 
@@ -207,13 +207,13 @@ def test_a_metadata_change_that_changes_nothing_is_refused(registry: Registry, a
     add("s1", tags={"owner": "bob"})
 
     with pytest.raises(UsageError, match="already has these tags"):
-        registry.update_metadata("demand/s1:1.0.0", actor="a", tags={"owner": "bob"})
+        registry.update_metadata("demand/s1:1.0.0", caller="a", tags={"owner": "bob"})
 
 
 def test_version_numbers_are_never_reused_after_a_deletion(registry: Registry, add: Add) -> None:
     add("s1")
     add("s1")
-    registry.delete_version("demand/s1", "1.1.0", actor="a")
+    registry.delete_version("demand/s1", "1.1.0", caller="a")
 
     assert add("s1").version == SemVer(1, 2, 0)
 
@@ -222,14 +222,14 @@ def test_a_retrain_after_a_deletion_still_compares_with_the_last_signature(
     registry: Registry, add: Add
 ) -> None:
     add("s1", signature=WIDER)
-    registry.delete_version("demand/s1", "1.0.0", actor="a")
+    registry.delete_version("demand/s1", "1.0.0", caller="a")
 
     assert add("s1", signature=WIDER).version == SemVer(1, 1, 0)
 
 
 def test_records_read_back_equal(registry: Registry, make_run: MakeRun) -> None:
     run: TenantRunRecord = make_run("s1")
-    registered = registry.register(run, SIGNATURE, actor="a")
+    registered = registry.register(run, SIGNATURE, caller="a")
 
     assert registry.resolve("demand/s1:1.0.0") == registered
     assert replace(registered, status="candidate") == registered

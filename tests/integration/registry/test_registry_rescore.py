@@ -41,12 +41,12 @@ def registry() -> Iterator[Registry]:
 
 def into_prod(registry: Registry, candidate: str = "1.1.0") -> None:
     """Put 1.0.0 in prod, then the candidate in staging."""
-    registry.set_alias("demand/s1", "prod", "1.0.0", actor="a", reason="")
-    registry.set_alias("demand/s1", "staging", candidate, actor="a", reason="")
+    registry.set_alias("demand/s1", "prod", "1.0.0", caller="a", reason="")
+    registry.set_alias("demand/s1", "staging", candidate, caller="a", reason="")
 
 
 def promote(registry: Registry) -> PromotionOutcome:
-    return registry.promote("demand/s1", "prod", policy=RULES, actor="a")
+    return registry.promote("demand/s1", "prod", policy=RULES, caller="a")
 
 
 def test_a_candidate_worse_on_the_same_holdout_is_refused(
@@ -56,8 +56,8 @@ def test_a_candidate_worse_on_the_same_holdout_is_refused(
     # The incumbent is good but its recorded score (from an older holdout) looks bad.
     good = trained_run(tmp_path, "s1", slope=2.0, vocab=NS, holdout=holdout, recorded_wmape=0.9)
     bad = trained_run(tmp_path, "s1", slope=-1.0, vocab=NS, holdout=holdout)
-    registry.register(good, actor="a")
-    registry.register(bad, actor="a")
+    registry.register(good, caller="a")
+    registry.register(bad, caller="a")
     into_prod(registry)
 
     outcome = promote(registry)
@@ -72,8 +72,8 @@ def test_a_candidate_better_on_the_same_holdout_moves(registry: Registry, tmp_pa
     # The incumbent is bad but its recorded score looks excellent.
     bad = trained_run(tmp_path, "s1", slope=-1.0, vocab=NS, holdout=holdout, recorded_wmape=0.001)
     good = trained_run(tmp_path, "s1", slope=2.0, vocab=NS, holdout=holdout)
-    registry.register(bad, actor="a")
-    registry.register(good, actor="a")
+    registry.register(bad, caller="a")
+    registry.register(good, caller="a")
     into_prod(registry)
 
     outcome = promote(registry)
@@ -85,9 +85,9 @@ def test_a_candidate_better_on_the_same_holdout_moves(registry: Registry, tmp_pa
 def test_differing_signatures_fall_back_to_recorded_metrics_and_say_so(
     registry: Registry, tmp_path: Path
 ) -> None:
-    registry.register(build_run("s1", wmape=0.001), WIDER, actor="a")
+    registry.register(build_run("s1", wmape=0.001), WIDER, caller="a")
     registry.register(
-        trained_run(tmp_path, "s1", slope=2.0, vocab=NS, holdout=holdout_rows()), actor="a"
+        trained_run(tmp_path, "s1", slope=2.0, vocab=NS, holdout=holdout_rows()), caller="a"
     )
     into_prod(registry, candidate="2.0.0")
 
@@ -101,9 +101,9 @@ def test_differing_signatures_fall_back_to_recorded_metrics_and_say_so(
 def test_an_incumbent_that_cannot_be_loaded_refuses_instead_of_crashing(
     registry: Registry, tmp_path: Path
 ) -> None:
-    registry.register(build_run("s1"), MODEL_SIGNATURE, actor="a")  # no bytes behind it
+    registry.register(build_run("s1"), MODEL_SIGNATURE, caller="a")  # no bytes behind it
     registry.register(
-        trained_run(tmp_path, "s1", slope=2.0, vocab=NS, holdout=holdout_rows()), actor="a"
+        trained_run(tmp_path, "s1", slope=2.0, vocab=NS, holdout=holdout_rows()), caller="a"
     )
     into_prod(registry)
 
@@ -120,9 +120,9 @@ def test_category_codes_are_remapped_to_the_incumbents_vocabulary(
     incumbent_run = trained_run(
         tmp_path, "s1", slope=2.0, vocab=("east", "north", "south"), holdout=holdout
     )
-    incumbent = registry.register(incumbent_run, actor="a")
+    incumbent = registry.register(incumbent_run, caller="a")
     candidate = registry.register(
-        trained_run(tmp_path, "s1", slope=2.0, vocab=NS, holdout=holdout), actor="a"
+        trained_run(tmp_path, "s1", slope=2.0, vocab=NS, holdout=holdout), caller="a"
     )
     store = open_artifact_store(str(tmp_path))
 
@@ -150,8 +150,8 @@ def test_an_incumbent_saved_before_packages_is_still_rescored(
         legacy_meta=True,
     )
     bad = trained_run(tmp_path, "s1", slope=-1.0, vocab=NS, holdout=holdout)
-    registry.register(good, actor="a")
-    registry.register(bad, actor="a")
+    registry.register(good, caller="a")
+    registry.register(bad, caller="a")
     into_prod(registry)
 
     outcome = promote(registry)

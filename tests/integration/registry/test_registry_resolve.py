@@ -13,7 +13,7 @@ from .conftest import Add
 def test_an_alias_resolves_to_the_version_it_points_at(registry: Registry, add: Add) -> None:
     add("s1")
     add("s1")
-    registry.set_alias("demand/s1", "prod", "1.0.0", actor="a", reason="first release")
+    registry.set_alias("demand/s1", "prod", "1.0.0", caller="a", reason="first release")
 
     version = registry.resolve("demand/s1@prod")
 
@@ -36,7 +36,7 @@ def test_a_bare_model_resolves_to_its_newest_version_not_archived(
     add("s1")
     assert registry.resolve("demand/s1").version == SemVer(1, 1, 0)
 
-    registry.archive("demand/s1", "1.1.0", actor="a")
+    registry.archive("demand/s1", "1.1.0", caller="a")
 
     assert registry.resolve("demand/s1").version == SemVer(1, 0, 0)
 
@@ -45,7 +45,7 @@ def test_a_missing_alias_names_the_aliases_and_versions_that_exist(
     registry: Registry, add: Add
 ) -> None:
     add("s1")
-    registry.set_alias("demand/s1", "dev", "1.0.0", actor="a", reason="")
+    registry.set_alias("demand/s1", "dev", "1.0.0", caller="a", reason="")
 
     with pytest.raises(NotFoundError, match=r"no alias 'prod'.*versions 1\.0\.0.*@dev -> 1\.0\.0"):
         registry.resolve("demand/s1@prod")
@@ -75,7 +75,7 @@ def test_a_malformed_reference_is_a_usage_error(registry: Registry) -> None:
 def test_versions_lists_newest_first(registry: Registry, add: Add) -> None:
     for _ in range(3):
         add("s1")
-    registry.update_metadata("demand/s1:1.0.0", actor="a", description="x")
+    registry.update_metadata("demand/s1:1.0.0", caller="a", description="x")
 
     listed = [str(v.version) for v in registry.versions("demand/s1")]
 

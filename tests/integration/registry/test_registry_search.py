@@ -18,11 +18,11 @@ def fleet(registry: Registry, add: Add) -> Registry:
     """s1 (prod, wmape 0.35), s2 (prod, 0.1), s3 (dev, 0.5), other/s1 (prod, 0.4)."""
     for tenant, wmape, env in (("s1", 0.35, "prod"), ("s2", 0.1, "prod"), ("s3", 0.5, "dev")):
         add(tenant, wmape=wmape, tags={"region": "north" if tenant != "s3" else "south"})
-        registry.set_alias(f"demand/{tenant}", env, "1.0.0", actor="a", reason="")
+        registry.set_alias(f"demand/{tenant}", env, "1.0.0", caller="a", reason="")
     add("s1", wmape=0.6)  # a newer version of s1, not in any environment
     other = build_run("s1", wmape=0.4, fleet="other")
-    registry.register(other, SIGNATURE, actor="a")
-    registry.set_alias("other/s1", "prod", "1.0.0", actor="a", reason="")
+    registry.register(other, SIGNATURE, caller="a")
+    registry.set_alias("other/s1", "prod", "1.0.0", caller="a", reason="")
     return registry
 
 

@@ -136,9 +136,9 @@ def seed_home(root: Path) -> Seeded:
         )
         registry = Registry(tracker.store, settings.artifacts_url)
         for run in runs:
-            registry.register(run, SIGNATURE, actor="trainer", tags=TENANTS[run.tenant][2])
+            registry.register(run, SIGNATURE, caller="trainer", tags=TENANTS[run.tenant][2])
         policy = PromotionPolicy.from_spec(load_spec(spec_path))
-        registry.promote_fleet(FLEET, "dev", policy=policy, actor="trainer", reason="first")
+        registry.promote_fleet(FLEET, "dev", policy=policy, caller="trainer", reason="first")
     return Seeded(settings, spec_path)
 
 
@@ -149,7 +149,7 @@ def retrain(seeded: Seeded, tenant: str, wmape: float, baseline: float, n: int =
         run = build_run(tenant, wmape, baseline, n=n, fleet_run_id=fleet_run)
         tracker.record_runs([run])
         registry = Registry(tracker.store, seeded.settings.artifacts_url)
-        return str(registry.register(run, SIGNATURE, actor="trainer").version)
+        return str(registry.register(run, SIGNATURE, caller="trainer").version)
 
 
 def copy_seeded(template: Seeded, root: Path) -> Seeded:

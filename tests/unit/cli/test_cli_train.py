@@ -13,9 +13,9 @@ import pytest
 
 import modelfleet
 import modelfleet.pipeline.runner as runner_module
+from modelfleet.caller import local_user
 from modelfleet.data.demo import DemoData
 from modelfleet.pipeline.executors import LocalProcessExecutor
-from modelfleet.serving.shared import local_user
 
 CliRunner = Callable[..., Any]
 
