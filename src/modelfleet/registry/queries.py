@@ -14,6 +14,7 @@ from typing import Any
 from modelfleet.errors import UsageError
 from modelfleet.registry.records import VERSION_STATUSES, MetricFilter, VersionStatus
 from modelfleet.registry.refs import check_alias
+from modelfleet.tracking.queries import query_of
 
 
 @dataclass(frozen=True)
@@ -52,11 +53,4 @@ class VersionQuery:
     @classmethod
     def of(cls, query: VersionQuery | None, filters: Mapping[str, Any]) -> VersionQuery:
         """``query`` itself, or one built from keyword filters (not both)."""
-        if query is not None and filters:
-            raise UsageError("give a VersionQuery or keyword filters, not both")
-        if query is not None:
-            return query
-        try:
-            return cls(**filters)
-        except TypeError as exc:
-            raise UsageError(f"unknown version search filter: {exc}") from None
+        return query_of(cls, query, filters, "version search")

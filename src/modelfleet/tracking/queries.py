@@ -4,10 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from modelfleet.errors import UsageError
 from modelfleet.tracking.records import RUN_STATUSES, RunStatus
+
+Q = TypeVar("Q")
+
+
+def query_of(cls: type[Q], query: Q | None, filters: Mapping[str, Any], what: str) -> Q:
+    """``query`` itself, or a ``cls`` built from keyword filters (not both): the one place a
+    listing's keyword arguments become its query object."""
+    if query is not None and filters:
+        raise UsageError(f"give a {cls.__name__} or keyword filters, not both")
+    if query is not None:
+        return query
+    try:
+        return cls(**filters)
+    except TypeError as exc:
+        raise UsageError(f"unknown {what} filter: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -30,11 +45,4 @@ class RunQuery:
     @classmethod
     def of(cls, query: RunQuery | None, filters: Mapping[str, Any]) -> RunQuery:
         """``query`` itself, or one built from keyword filters (not both)."""
-        if query is not None and filters:
-            raise UsageError("give a RunQuery or keyword filters, not both")
-        if query is not None:
-            return query
-        try:
-            return cls(**filters)
-        except TypeError as exc:
-            raise UsageError(f"unknown run filter: {exc}") from None
+        return query_of(cls, query, filters, "run")
