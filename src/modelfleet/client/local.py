@@ -79,54 +79,52 @@ class LocalPlane:
         return LocalPlane(self.settings, caller, _stores=self._stores)
 
     @property
-    def tracker(self) -> Tracker:
-        """The run tracker, opened (and migrated) on first use."""
+    def _tracker(self) -> Tracker:
         return self._stores.tracker()
 
     @property
-    def registry(self) -> Registry:
-        """The model registry, sharing the tracker's metadata store."""
+    def _registry(self) -> Registry:
         return self._stores.registry()
 
     def info(self) -> PlaneInfo:
         """This home's store backend; fleets is empty (policies come from the caller's spec)."""
         return PlaneInfo(
-            "local", __version__, self.tracker.store.backend, (), self.caller.principal
+            "local", __version__, self._tracker.store.backend, (), self.caller.principal
         )
 
     # -- runs
     def runs(self, query: RunQuery) -> list[TenantRunRecord]:
         """Tenant runs matching ``query``, newest first."""
-        return self.tracker.list_runs(query)
+        return self._tracker.list_runs(query)
 
     def run(self, run_id: str) -> TenantRunRecord:
         """One tenant run by id or unique id prefix."""
-        return self.tracker.get_run(run_id)
+        return self._tracker.get_run(run_id)
 
     def fleet_runs(self, fleet: str | None, limit: int | None) -> list[FleetRunRecord]:
         """Fleet runs, newest first."""
-        return self.tracker.list_fleet_runs(fleet, limit)
+        return self._tracker.list_fleet_runs(fleet, limit)
 
     def fleet_run(self, fleet_run_id: str) -> FleetRunRecord:
         """One fleet run by its full id."""
-        return self.tracker.get_fleet_run(fleet_run_id)
+        return self._tracker.get_fleet_run(fleet_run_id)
 
     # -- registry reads
     def resolve(self, ref: str) -> ModelVersion:
         """The version a reference names."""
-        return self.registry.resolve(ref)
+        return self._registry.resolve(ref)
 
     def versions(self, model: str) -> list[ModelVersion]:
         """Every version of a model, newest first."""
-        return self.registry.versions(model)
+        return self._registry.versions(model)
 
     def search(self, query: VersionQuery) -> list[ModelVersion]:
         """Versions matching ``query``."""
-        return self.registry.search(query)
+        return self._registry.search(query)
 
     def history(self, model: str, limit: int | None) -> list[ModelEvent]:
         """The model's events, newest first."""
-        return self.registry.history(model, limit)
+        return self._registry.history(model, limit)
 
     def card(self, ref: str, fmt: str, spec: FleetSpec | None) -> str:
         """The model card, with the fleet's purpose when its spec is given."""
@@ -148,7 +146,7 @@ class LocalPlane:
     def register(self, run_id: str, tags: Mapping[str, str], description: str) -> ModelVersion:
         """Register a succeeded run as a candidate version."""
         record = self.run(run_id)
-        return self.registry.register(
+        return self._registry.register(
             record, caller=self.caller, tags=tags, description=description
         )
 
@@ -156,7 +154,7 @@ class LocalPlane:
         self, ref: str, tags: Mapping[str, str] | None, description: str | None, reason: str
     ) -> ModelVersion:
         """A new PATCH version with merged tags and/or a new description."""
-        return self.registry.update_metadata(
+        return self._registry.update_metadata(
             ref, caller=self.caller, tags=tags, description=description, reason=reason
         )
 
@@ -170,7 +168,7 @@ class LocalPlane:
     ) -> PromotionOutcome:
         """Promote under the policy of the given spec."""
         policy = _policy(split_model(model)[0], spec)
-        return self.registry.promote(
+        return self._registry.promote(
             model,
             environment,
             policy=policy,
@@ -183,7 +181,7 @@ class LocalPlane:
         self, fleet: str, environment: str, reason: str, spec: FleetSpec | None
     ) -> PromotionBatch:
         """Promote every model of a fleet under the given spec's policy."""
-        return self.registry.promote_fleet(
+        return self._registry.promote_fleet(
             fleet,
             environment,
             policy=_policy(fleet, spec),
@@ -193,33 +191,35 @@ class LocalPlane:
 
     def approve(self, model: str, version: str, environment: str, reason: str) -> ModelEvent:
         """Record an approval."""
-        return self.registry.approve(model, version, environment, caller=self.caller, reason=reason)
+        return self._registry.approve(
+            model, version, environment, caller=self.caller, reason=reason
+        )
 
     def rollback(self, model: str, environment: str, reason: str) -> ModelEvent:
         """Undo the environment's last move."""
-        return self.registry.rollback(model, environment, caller=self.caller, reason=reason)
+        return self._registry.rollback(model, environment, caller=self.caller, reason=reason)
 
     def rollback_batch(self, batch_id: str, reason: str, skip_moved: bool) -> list[ModelEvent]:
         """Undo a fleet promotion batch."""
-        return self.registry.rollback_batch(
+        return self._registry.rollback_batch(
             batch_id, caller=self.caller, reason=reason, skip_moved=skip_moved
         )
 
     def set_alias(self, model: str, alias: str, version: str, reason: str) -> ModelEvent:
         """Point an alias at a version."""
-        return self.registry.set_alias(model, alias, version, caller=self.caller, reason=reason)
+        return self._registry.set_alias(model, alias, version, caller=self.caller, reason=reason)
 
     def remove_alias(self, model: str, alias: str, reason: str) -> ModelEvent:
         """Delete an alias."""
-        return self.registry.remove_alias(model, alias, caller=self.caller, reason=reason)
+        return self._registry.remove_alias(model, alias, caller=self.caller, reason=reason)
 
     def archive(self, model: str, version: str, reason: str) -> ModelEvent:
         """Retire a version."""
-        return self.registry.archive(model, version, caller=self.caller, reason=reason)
+        return self._registry.archive(model, version, caller=self.caller, reason=reason)
 
     def delete_version(self, model: str, version: str, reason: str) -> None:
         """Delete a version's record."""
-        self.registry.delete_version(model, version, caller=self.caller, reason=reason)
+        self._registry.delete_version(model, version, caller=self.caller, reason=reason)
 
     def close(self) -> None:
         """Release database connections (of every plane sharing these stores)."""
