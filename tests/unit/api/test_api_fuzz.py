@@ -40,12 +40,15 @@ ROUTES = [
     ("GET", "/api/v1/models/{a}/{b}/resolve/{c}"),
     ("GET", "/api/v1/models/{a}/{b}/history"),
     ("GET", "/api/v1/models/{a}/{b}/card"),
+    ("GET", "/api/v1/models/{a}/{b}/latest"),
     ("POST", "/api/v1/models/{a}/{b}/promote"),
     ("POST", "/api/v1/models/{a}/{b}/approve"),
     ("POST", "/api/v1/models/{a}/{b}/rollback"),
     ("PUT", "/api/v1/models/{a}/{b}/aliases/{c}"),
+    ("DELETE", "/api/v1/models/{a}/{b}/aliases/{c}"),
     ("POST", "/api/v1/models/{a}/{b}/versions/{c}/archive"),
     ("PATCH", "/api/v1/models/{a}/{b}/versions/{c}"),
+    ("DELETE", "/api/v1/models/{a}/{b}/versions/{c}"),
     ("POST", "/api/v1/fleets/{a}/promote"),
     ("POST", "/api/v1/batches/{a}/rollback"),
     ("POST", "/api/v1/runs/{a}/register"),
@@ -82,3 +85,26 @@ def test_any_path_and_body_is_answered_below_500(
 def test_any_query_is_answered_below_500(api: Any, params: list[tuple[str, str]]) -> None:
     _check(api.get("/api/v1/models", params=params))
     _check(api.get("/api/v1/runs", params=params))
+
+
+def test_the_fuzzed_routes_are_every_route_with_a_path_parameter(api: Any) -> None:
+    spec = api.get("/openapi.json").json()
+    with_params = {
+        (method.upper(), path)
+        for path, operations in spec["paths"].items()
+        if "{" in path
+        for method in operations
+    }
+    fuzzed = {
+        (method, template.replace("{a}", "{}").replace("{b}", "{}").replace("{c}", "{}"))
+        for method, template in ROUTES
+    }
+
+    assert {(m, _shape(p)) for m, p in with_params} == fuzzed
+
+
+def _shape(path: str) -> str:
+    """The path with every parameter name blanked: ``/models/{fleet}`` -> ``/models/{}``."""
+    import re
+
+    return re.sub(r"\{[^}]+\}", "{}", path)
