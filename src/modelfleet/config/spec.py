@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from modelfleet.config.blocks import (
@@ -50,6 +49,7 @@ from modelfleet.config.feature_blocks import (
     OnDemandFeatureSpec,
     RollingWindowSpec,
 )
+from modelfleet.config.yaml_reader import read_yaml
 from modelfleet.errors import ConfigError
 
 __all__ = [
@@ -376,40 +376,12 @@ def parse_spec(
     return spec
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe YAML loader that refuses duplicate keys instead of keeping the last one."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    f"duplicate key {key!r} (the later value would silently win)",
-                    key_node.start_mark,
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
 def load_spec(path: Path | str, environment: str | None = None) -> FleetSpec:
     """Read, overlay and validate a ``fleet.yaml``; errors name the file and field path."""
     spec_path = Path(path).expanduser()
     if not spec_path.is_file():
         raise ConfigError(f"{spec_path}: no such fleet spec file")
-    try:
-        text = spec_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{spec_path}: cannot read the fleet spec ({exc})") from None
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{spec_path}: not valid YAML{where}: {problem}") from None
+    data = read_yaml(spec_path)
     return parse_spec(
         data,
         environment=environment,
