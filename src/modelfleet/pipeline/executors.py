@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import os
 import pickle
-import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -22,12 +22,13 @@ from itertools import chain, islice
 from typing import Generic, Protocol, TypeVar
 
 from modelfleet.errors import ExecutorError
+from modelfleet.pipeline.worker_guard import init_worker
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 # Workers import these once when the fork server starts instead of once per worker.
-_PRELOAD = ["modelfleet.pipeline.tenant"]
+_PRELOAD = ["modelfleet.pipeline.tenant", "modelfleet.pipeline.worker_guard"]
 WORKER_DIED = "worker process died (killed or out of memory)"
 
 
@@ -77,7 +78,10 @@ class LocalProcessExecutor:
         # threaded process can deadlock the child.
         context.set_forkserver_preload(_PRELOAD)
         return ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=context, initializer=_ignore_sigint
+            max_workers=self.workers,
+            mp_context=context,
+            initializer=init_worker,
+            initargs=(os.getpid(),),
         )
 
     def run(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[Outcome[T, R]]:
@@ -192,11 +196,6 @@ def _pickle_error(value: object) -> str | None:
     except Exception as exc:  # pickling can fail with almost any type (TypeError, Attribute...)
         return f"{type(exc).__name__}: {exc}"
     return None
-
-
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which decides what to keep."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _terminate(pool: ProcessPoolExecutor) -> None:

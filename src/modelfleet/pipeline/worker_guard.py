@@ -1,0 +1,68 @@
+"""Workers never outlive the process that started them.
+
+A worker of the process pool is a child of the fork server, not of the runner, so when the
+runner is killed (``kill -9``, the OOM killer) nothing tells the worker, and a tenant's fit could
+go on for minutes holding gigabytes. Each worker therefore starts a watchdog thread that looks
+for the runner every half second and ends the worker at once when the runner is gone; on Linux
+the worker also asks the kernel for SIGKILL should its own parent (the fork server) die. With
+the workers gone the fork server has no clients left and exits by itself.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Final
+
+WATCH_SECONDS: Final = 0.5
+EXIT_PARENT_GONE: Final = 70  # EX_SOFTWARE: the worker ended itself, not by its own failure
+_PR_SET_PDEATHSIG: Final = 1
+
+
+def init_worker(runner_pid: int) -> None:
+    """Run in each new worker: Ctrl-C is the runner's to handle, and the runner is watched."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+    watcher = threading.Thread(
+        target=_watch, args=(runner_pid,), name="modelfleet-runner-watch", daemon=True
+    )
+    watcher.start()
+
+
+def runner_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie, killed but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        # The state letter follows the parenthesised command name, which may contain spaces.
+        state = stat.read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc (not Linux): existence is all we can tell
+    return state not in ("Z", "X")
+
+
+def _watch(pid: int) -> None:
+    while runner_alive(pid):
+        time.sleep(WATCH_SECONDS)
+    os._exit(EXIT_PARENT_GONE)  # no cleanup to run: results go to the runner, which is gone
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGKILL this process when its parent exits (a no-op elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # no prctl: the watchdog still covers the runner
+        return
