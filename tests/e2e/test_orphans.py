@@ -1,7 +1,8 @@
-"""``kill -9`` of ``modelfleet train`` while workers fit: every process it started exits too.
+"""Stopping ``modelfleet train`` while workers fit: every process it started exits too.
 
-Every store trains with a model that sleeps 60 s in ``fit``, so the kill lands while workers are
-busy; the test then watches the whole process tree the runner had (fork server and workers).
+Every store trains with a model that sleeps 60 s in ``fit``, so the signal lands while workers
+are busy; the tests then watch the whole process tree the runner had (fork server and workers).
+``kill -9`` leaves the runner no say; SIGTERM stops it like Ctrl-C (run marked interrupted).
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
 
+import modelfleet
 from modelfleet.data.demo import generate_demo_data
 
 pytestmark = pytest.mark.slow
@@ -56,6 +59,58 @@ def _alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+@dataclass(frozen=True)
+class Stopped:
+    home: Path
+    returncode: int
+    stderr: str
+    left: list[int]  # processes of the runner's tree still alive EXIT_WITHIN_SECONDS later
+
+
+def _train_and_stop(
+    root: Path, script: Path, env_for: Callable[..., dict[str, str]], helpers: Path, sig: int
+) -> Stopped:
+    """Start a 3-store training with slow fits, send ``sig`` once both workers fit, watch."""
+    demo = generate_demo_data(root / "demo", stores=3, days=150)
+    spec = yaml.safe_load(demo.spec_path.read_text(encoding="utf-8"))
+    markers = root / "markers"
+    markers.mkdir()
+    spec["model"] = {
+        "family": "sklearn:modelfleet_test_families.SleepyMean",
+        "params": {"seconds": 60.0, "marker_dir": str(markers)},
+    }
+    demo.spec_path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    env = env_for(MODELFLEET_HOME=str(root / "home"), PYTHONPATH=str(helpers))
+    with (root / "stderr.txt").open("w") as err:
+        process = subprocess.Popen(
+            [str(script), "train", str(demo.spec_path), "--workers", "2"],
+            cwd=root,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while len(list(markers.iterdir())) < 2:  # both workers are inside fit
+                assert time.monotonic() < deadline, "the workers never started fitting"
+                time.sleep(0.05)
+            started = _descendants(process.pid)
+            assert len(started) >= 3  # the fork server and two workers at least
+            os.kill(process.pid, sig)
+            returncode = process.wait(timeout=30)
+            deadline = time.monotonic() + EXIT_WITHIN_SECONDS
+            while any(_alive(pid) for pid in started) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            left = sorted(pid for pid in started if _alive(pid))
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    for pid in left:  # never leave them behind, even when the test fails
+        os.kill(pid, signal.SIGKILL)
+    return Stopped(root / "home", returncode, (root / "stderr.txt").read_text(), left)
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
 def test_killing_the_runner_ends_its_fork_server_and_workers(
     tmp_path: Path,
@@ -63,41 +118,22 @@ def test_killing_the_runner_ends_its_fork_server_and_workers(
     clean_env: Callable[..., dict[str, str]],
     helpers_dir: Path,
 ) -> None:
-    demo = generate_demo_data(tmp_path / "demo", stores=3, days=150)
-    spec = yaml.safe_load(demo.spec_path.read_text(encoding="utf-8"))
-    markers = tmp_path / "markers"
-    markers.mkdir()
-    spec["model"] = {
-        "family": "sklearn:modelfleet_test_families.SleepyMean",
-        "params": {"seconds": 60.0, "marker_dir": str(markers)},
-    }
-    demo.spec_path.write_text(yaml.safe_dump(spec), encoding="utf-8")
-    env = clean_env(MODELFLEET_HOME=str(tmp_path / "home"), PYTHONPATH=str(helpers_dir))
-    process = subprocess.Popen(
-        [str(modelfleet_script), "train", str(demo.spec_path), "--workers", "2"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while len(list(markers.iterdir())) < 2:  # both workers are inside fit
-            assert time.monotonic() < deadline, "the workers never started fitting"
-            time.sleep(0.05)
-        started = _descendants(process.pid)
-        assert len(started) >= 3  # the fork server and two workers at least
+    stopped = _train_and_stop(tmp_path, modelfleet_script, clean_env, helpers_dir, signal.SIGKILL)
 
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-        deadline = time.monotonic() + EXIT_WITHIN_SECONDS
-        while any(_alive(pid) for pid in started) and time.monotonic() < deadline:
-            time.sleep(0.1)
+    assert stopped.left == [], f"alive {EXIT_WITHIN_SECONDS}s after the runner died"
 
-        left = sorted(pid for pid in started if _alive(pid))
-    finally:
-        if process.poll() is None:
-            process.kill()
-        for pid in _descendants(process.pid) if process.poll() is None else ():
-            os.kill(pid, signal.SIGKILL)
-    assert left == [], f"still running {EXIT_WITHIN_SECONDS}s after the runner died: {left}"
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_sigterm_stops_like_ctrl_c_and_leaves_no_process(
+    tmp_path: Path,
+    modelfleet_script: Path,
+    clean_env: Callable[..., dict[str, str]],
+    helpers_dir: Path,
+) -> None:
+    stopped = _train_and_stop(tmp_path, modelfleet_script, clean_env, helpers_dir, signal.SIGTERM)
+
+    assert (stopped.returncode, stopped.left) == (143, [])
+    assert "terminated: finished tenants are saved" in stopped.stderr
+    assert "Traceback" not in stopped.stderr
+    with modelfleet.connect(home=str(stopped.home), environ={}) as client:
+        assert [f.status for f in client.fleet_runs()] == ["interrupted"]

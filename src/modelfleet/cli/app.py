@@ -84,14 +84,14 @@ def root(
 
 def main() -> None:
     """Console-script entry point: run the app and turn modelfleet errors into clean messages."""
+    from modelfleet.cli.signals import exit_code, stop_message, stop_on_sigterm
     from modelfleet.errors import ModelfleetError
 
+    stop_on_sigterm()
     try:
         app()
     except ModelfleetError as exc:
         fail(exc)
-    except KeyboardInterrupt:
-        typer.echo(
-            "interrupted: finished tenants are saved; run the same command to resume", err=True
-        )
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        typer.echo(stop_message(exc), err=True)
+        sys.exit(exit_code(exc))

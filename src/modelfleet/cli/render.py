@@ -22,6 +22,7 @@ from rich.progress import (
 from rich.table import Table
 
 from modelfleet.cli.context import print_json_lines
+from modelfleet.cli.signals import exit_code, stop_message
 
 if TYPE_CHECKING:
     from modelfleet.client import Client
@@ -119,12 +120,10 @@ def train_with_progress(
                 executor=executor,
                 listener=listener,
             )
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         # Typer swallows KeyboardInterrupt before the entry point sees it, so say it here.
-        Console(stderr=True).print(
-            "[yellow]interrupted[/]: finished tenants are saved; run the same command to resume"
-        )
-        raise typer.Exit(130) from None
+        Console(stderr=True).print(f"[yellow]{stop_message(exc)}[/]")
+        raise typer.Exit(exit_code(exc)) from None
 
 
 def print_summary(summary: FleetRunSummary, *, max_rows: int = 40) -> None:

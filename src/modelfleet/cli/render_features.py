@@ -23,6 +23,7 @@ from rich.progress import (
 from rich.table import Table
 
 from modelfleet.cli.render import console
+from modelfleet.cli.signals import exit_code
 from modelfleet.config.feature_blocks import format_duration
 
 if TYPE_CHECKING:
@@ -234,13 +235,13 @@ def materialize_with_progress(
                     progress.advance(task)
                 progress.update(task, description="done")
                 return results, store.online_store().url
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         # Typer swallows KeyboardInterrupt before the entry point sees it, so say it here.
         Console(stderr=True).print(
             "[yellow]interrupted[/]: views already materialized are saved; the interrupted one "
             "kept its old watermark, so the same command redoes it"
         )
-        raise typer.Exit(130) from None
+        raise typer.Exit(exit_code(exc)) from None
 
 
 def result_to_json(result: MaterializationResult) -> dict[str, Any]:
