@@ -128,6 +128,11 @@ def train_with_progress(
 
 def print_summary(summary: FleetRunSummary, *, max_rows: int = 40) -> None:
     """The end-of-run table: one row per tenant with its metric against the baseline."""
+    for continued in summary.continues:
+        console.print(
+            f"continued fleet run {continued[:8]}: its process had died; its finished "
+            "tenants were kept, the others trained in this run"
+        )
     if not summary.records:
         console.print(
             f"[bold]{summary.status}[/]: nothing to train, {len(summary.skipped)} tenant(s) "

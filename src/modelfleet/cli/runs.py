@@ -1,4 +1,4 @@
-"""``modelfleet runs list|show|compare``."""
+"""``modelfleet runs list|show|compare|fleets``."""
 
 from __future__ import annotations
 
@@ -71,3 +71,24 @@ def compare(
     with state(ctx).client() as client:
         records = [client.run(r) for r in run_ids]
     print_comparison(records, as_json=as_json)
+
+
+@app.command("fleets")
+def fleets(
+    ctx: typer.Context,
+    fleet: Annotated[str | None, typer.Option(help="Only this fleet.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 20,
+    as_json: JsonFlag = False,
+) -> None:
+    """List fleet runs (one per train): who, why, outcome, tenants done and left.
+
+    A run whose process died is shown interrupted, with what it recorded.
+    """
+    from modelfleet.cli.render_fleet_runs import fleet_run_to_json, print_fleet_runs
+
+    with state(ctx).client() as client:
+        records = client.fleet_runs(fleet, limit)
+    if as_json:
+        print_json_lines(fleet_run_to_json(r) for r in records)
+    else:
+        print_fleet_runs(records)

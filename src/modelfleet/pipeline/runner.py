@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from modelfleet.caller import Caller
@@ -27,6 +27,7 @@ from modelfleet.pipeline.execute import RunContext, execute, failed_record
 from modelfleet.pipeline.executor_backends import open_executor
 from modelfleet.pipeline.executors import Executor
 from modelfleet.pipeline.features_stage import build_training_rows
+from modelfleet.pipeline.heartbeat import Heartbeat
 from modelfleet.pipeline.plan import FleetPlan, check_selection, plan_fleet, task_key
 from modelfleet.pipeline.recording import Recorder, RunListener, SilentListener
 from modelfleet.registry import Registry
@@ -57,6 +58,7 @@ class FleetRunSummary:
     trigger: RunTrigger
     versions: Mapping[str, str] = field(default_factory=dict)  # tenant -> registered version
     selection: tuple[str, ...] | None = None  # the tenants asked for; None: the whole fleet
+    continues: tuple[str, ...] = ()  # fleet runs whose process died, resumed by this one
 
     def count(self, status: str) -> int:
         """How many tenants ended with ``status`` in this invocation."""
@@ -124,6 +126,13 @@ def train_fleet(
             request.listener.stage(LOADING)
             data = load_fleet_data(spec, now=now)
             check_selection(data, tenants)
+        continued = tracker.interrupt_stale(spec.name, request.environment)
+        for run in continued:
+            left = "" if run.left is None else f", {run.left} left"
+            request.listener.stage(
+                f"continuing fleet run {run.id[:8]}, interrupted when its process died "
+                f"({run.done} tenant(s) done{left})"
+            )
         fleet_run_id = tracker.start_fleet_run(
             spec.name,
             request.environment,
@@ -131,7 +140,9 @@ def train_fleet(
             actor=request.caller.principal,
             trigger=trigger,
         )
-        return _run(request, tracker, fleet_run_id, data)
+        with Heartbeat(settings.store_url, fleet_run_id):
+            summary = _run(request, tracker, fleet_run_id, data)
+        return replace(summary, continues=tuple(run.id for run in continued))
     finally:
         tracker.close()
 
@@ -162,6 +173,7 @@ def _run(
         for tenant in plan.failed:
             recorder.add(failed_record(plan, tenant, fleet_run_id, tenant.reason or "invalid"))
         skipped = len(plan.skipped)
+        tracker.renew_lease(fleet_run_id, planned=plan.recorded)
         recorder.register_leftovers(plan.fleet, environment, [t.task_key for t in plan.skipped])
         listen.started(plan.recorded, skipped)
 

@@ -16,8 +16,9 @@ import signal
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import Final
+
+from modelfleet.tracking.lease import process_alive
 
 WATCH_SECONDS: Final = 0.5
 EXIT_PARENT_GONE: Final = 70  # EX_SOFTWARE: the worker ended itself, not by its own failure
@@ -34,25 +35,8 @@ def init_worker(runner_pid: int) -> None:
     watcher.start()
 
 
-def runner_alive(pid: int) -> bool:
-    """Whether process ``pid`` still runs (a zombie, killed but not yet reaped, does not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # it exists, under another user
-        return True
-    stat = Path(f"/proc/{pid}/stat")
-    try:
-        # The state letter follows the parenthesised command name, which may contain spaces.
-        state = stat.read_text().rpartition(")")[2].split()[0]
-    except (OSError, IndexError):
-        return True  # no /proc (not Linux): existence is all we can tell
-    return state not in ("Z", "X")
-
-
 def _watch(pid: int) -> None:
-    while runner_alive(pid):
+    while process_alive(pid):
         time.sleep(WATCH_SECONDS)
     os._exit(EXIT_PARENT_GONE)  # no cleanup to run: results go to the runner, which is gone
 

@@ -139,12 +139,32 @@ class MetadataStore:
         if not found:
             raise self._missing_fleet_run(fleet_run_id)
 
-    def interrupt_fleet_run(self, fleet_run_id: str, finished_at: datetime) -> None:
-        """Mark a running fleet run interrupted (finished ones keep their outcome)."""
+    def interrupt_fleet_run(
+        self, fleet_run_id: str, finished_at: datetime, *, with_counts: bool = False
+    ) -> None:
+        """Mark a running fleet run interrupted (finished ones keep their outcome).
+
+        ``with_counts`` also stores the tenant runs it recorded, for a run whose owner died
+        before it could write its own counts.
+        """
         with self._writing(f"interrupt fleet run {fleet_run_id}") as connection:
-            found = fleet_runs.interrupt_fleet_run(connection, fleet_run_id, finished_at)
+            counts = None
+            if with_counts:
+                recorded = fleet_runs.recorded_counts(connection, fleet_run_id)
+                counts = {s: recorded.get(s, 0) for s in ("succeeded", "rejected", "failed")}
+            found = fleet_runs.interrupt_fleet_run(connection, fleet_run_id, finished_at, counts)
         if not found:
             raise self._missing_fleet_run(fleet_run_id)
+
+    def beat_fleet_run(self, fleet_run_id: str, at: datetime, planned: int | None = None) -> bool:
+        """Renew a running fleet run's lease; False once it is no longer running."""
+        with self._writing(f"renew the lease of fleet run {fleet_run_id}") as connection:
+            return fleet_runs.beat_fleet_run(connection, fleet_run_id, at, planned)
+
+    def recorded_counts(self, fleet_run_id: str) -> dict[str, int]:
+        """Tenant runs recorded under a fleet run, by status."""
+        with self._reading(f"count the tenant runs of {fleet_run_id}") as connection:
+            return fleet_runs.recorded_counts(connection, fleet_run_id)
 
     def get_fleet_run(self, fleet_run_id: str) -> FleetRunRow:
         """One fleet run by id; NotFoundError if there is none."""
@@ -155,11 +175,11 @@ class MetadataStore:
         return row
 
     def list_fleet_runs(
-        self, fleet: str | None = None, limit: int | None = 20
+        self, fleet: str | None = None, limit: int | None = 20, *, running_only: bool = False
     ) -> list[FleetRunRow]:
-        """Fleet runs newest first, optionally of one fleet."""
+        """Fleet runs newest first, optionally of one fleet or still marked running only."""
         with self._reading("list fleet runs") as connection:
-            return fleet_runs.select_fleet_runs(connection, fleet, limit)
+            return fleet_runs.select_fleet_runs(connection, fleet, limit, running_only=running_only)
 
     def _missing_fleet_run(self, fleet_run_id: str) -> NotFoundError:
         return NotFoundError(

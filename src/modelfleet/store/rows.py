@@ -41,6 +41,10 @@ class FleetRunRow:
     skipped: int = 0
     actor: str = "unknown"
     trigger: str = "manual"
+    owner_host: str | None = None
+    owner_pid: int | None = None
+    heartbeat_at: datetime | None = None
+    planned: int | None = None
 
     def __post_init__(self) -> None:
         _check_choice("fleet run status", self.status, FLEET_RUN_STATUSES)

@@ -100,6 +100,11 @@ fleet_runs = Table(
     Column("skipped", Integer, nullable=False, server_default="0"),
     Column("actor", String, nullable=False, server_default="unknown"),
     Column("trigger", String, nullable=False, server_default="manual"),
+    # The lease: who runs it and when it last said so; a dead owner cannot leave it running.
+    Column("owner_host", String, nullable=True),
+    Column("owner_pid", Integer, nullable=True),
+    Column("heartbeat_at", UTCDateTime, nullable=True),
+    Column("planned", Integer, nullable=True),  # tenants the run set out to record
     Index(None, "fleet", "started_at"),
     Index(None, "started_at"),
 )

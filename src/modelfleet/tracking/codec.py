@@ -192,6 +192,10 @@ def to_fleet_record(row: FleetRunRow) -> FleetRunRecord:
         skipped=row.skipped,
         actor=row.actor,
         trigger=cast(RunTrigger, row.trigger),
+        owner_host=row.owner_host,
+        owner_pid=row.owner_pid,
+        heartbeat_at=row.heartbeat_at,
+        planned=row.planned,
     )
 
 

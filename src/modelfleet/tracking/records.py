@@ -158,6 +158,10 @@ class FleetRunRecord:
     skipped: int = 0
     actor: str = "unknown"  # who started it
     trigger: RunTrigger = "manual"
+    owner_host: str | None = None  # the lease: which process holds the run
+    owner_pid: int | None = None
+    heartbeat_at: datetime | None = None  # when the owner last renewed it
+    planned: int | None = None  # tenants it set out to record (known once planned)
 
     def __post_init__(self) -> None:
         if self.trigger not in RUN_TRIGGERS:
@@ -170,6 +174,17 @@ class FleetRunRecord:
             )
         _require_aware("started_at", self.started_at)
         _require_aware("finished_at", self.finished_at)
+        _require_aware("heartbeat_at", self.heartbeat_at)
+
+    @property
+    def done(self) -> int:
+        """Tenants it recorded (succeeded, rejected or failed)."""
+        return self.succeeded + self.rejected + self.failed
+
+    @property
+    def left(self) -> int | None:
+        """Planned tenants it did not record (None before it was planned)."""
+        return None if self.planned is None else max(self.planned - self.done, 0)
 
     @property
     def total(self) -> int:

@@ -7,6 +7,7 @@ ids, converts records to rows and back, and keeps the store's row types out of i
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from modelfleet.store import FleetRunRow, MetadataStore, open_store
 from modelfleet.store import RunQuery as StoreRunQuery
 from modelfleet.tracking.codec import from_bundle, to_bundle, to_fleet_record
+from modelfleet.tracking.lease import Owner, is_stale
 from modelfleet.tracking.queries import RunQuery
 from modelfleet.tracking.records import (
     FLEET_RUN_STATUSES,
@@ -56,20 +58,29 @@ class Tracker:
         *,
         actor: str = "unknown",
         trigger: RunTrigger = "manual",
+        owner: Owner | None = None,
     ) -> str:
-        """Record that a fleet run started now, by whom and why; returns its id."""
+        """Record that a fleet run started now, by whom and why; returns its id.
+
+        ``owner`` (default: this process) holds the run's lease from now on.
+        """
         fleet_run_id = new_run_id()
+        holder = owner or Owner.this_process()
+        now = self._clock()
         self._store.add_fleet_run(
             FleetRunRow(
                 id=fleet_run_id,
                 fleet=fleet,
                 environment=environment,
                 status="running",
-                started_at=self._clock(),
+                started_at=now,
                 finished_at=None,
                 config_hash=config_hash,
                 actor=actor,
                 trigger=trigger,
+                owner_host=holder.host,
+                owner_pid=holder.pid,
+                heartbeat_at=now,
             )
         )
         return fleet_run_id
@@ -104,15 +115,47 @@ class Tracker:
         """Mark a fleet run that is still running as interrupted (e.g. on Ctrl-C)."""
         self._store.interrupt_fleet_run(fleet_run_id, self._clock())
 
+    def renew_lease(self, fleet_run_id: str, *, planned: int | None = None) -> bool:
+        """Renew a running fleet run's heartbeat (and record its planned tenants)."""
+        return self._store.beat_fleet_run(fleet_run_id, self._clock(), planned)
+
     def get_fleet_run(self, fleet_run_id: str) -> FleetRunRecord:
-        """One fleet run by id; NotFoundError if there is none."""
-        return to_fleet_record(self._store.get_fleet_run(fleet_run_id))
+        """One fleet run by id (a stale one shown as interrupted); NotFoundError if none."""
+        return self._shown(to_fleet_record(self._store.get_fleet_run(fleet_run_id)))
 
     def list_fleet_runs(
         self, fleet: str | None = None, limit: int | None = 20
     ) -> list[FleetRunRecord]:
-        """Fleet runs newest first, optionally of one fleet."""
-        return [to_fleet_record(row) for row in self._store.list_fleet_runs(fleet, limit)]
+        """Fleet runs newest first, optionally of one fleet; stale ones shown as interrupted."""
+        rows = self._store.list_fleet_runs(fleet, limit)
+        return [self._shown(to_fleet_record(row)) for row in rows]
+
+    def interrupt_stale(self, fleet: str, environment: str) -> list[FleetRunRecord]:
+        """Mark this fleet's runs whose owner is gone interrupted, with what they recorded."""
+        now, here = self._clock(), Owner.this_process()
+        stale = [
+            record
+            for record in map(
+                to_fleet_record, self._store.list_fleet_runs(fleet, None, running_only=True)
+            )
+            if record.environment == environment and is_stale(record, now=now, here=here)
+        ]
+        for record in stale:
+            self._store.interrupt_fleet_run(record.id, now, with_counts=True)
+        return [self.get_fleet_run(record.id) for record in stale]
+
+    def _shown(self, record: FleetRunRecord) -> FleetRunRecord:
+        """A stale running record as what it is: interrupted, with its recorded tenants."""
+        if not is_stale(record, now=self._clock(), here=Owner.this_process()):
+            return record
+        counts = self._store.recorded_counts(record.id)
+        return replace(
+            record,
+            status="interrupted",
+            succeeded=counts.get("succeeded", 0),
+            rejected=counts.get("rejected", 0),
+            failed=counts.get("failed", 0),
+        )
 
     # -- tenant runs ----------------------------------------------------------------------
 

@@ -107,3 +107,7 @@ class FleetRunOut(RecordOut[FleetRunRecord]):
 
     actor: str = "unknown"
     trigger: RunTrigger = "manual"
+    owner_host: str | None = None
+    owner_pid: int | None = None
+    heartbeat_at: datetime | None = None
+    planned: int | None = None
