@@ -7,6 +7,7 @@ are busy; the tests then watch the whole process tree the runner had (fork serve
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -137,3 +138,48 @@ def test_sigterm_stops_like_ctrl_c_and_leaves_no_process(
     assert "Traceback" not in stopped.stderr
     with modelfleet.connect(home=str(stopped.home), environ={}) as client:
         assert [f.status for f in client.fleet_runs()] == ["interrupted"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_after_kill_9_the_run_shows_interrupted_and_the_next_train_continues_it(
+    tmp_path: Path,
+    modelfleet_script: Path,
+    clean_env: Callable[..., dict[str, str]],
+    helpers_dir: Path,
+) -> None:
+    stopped = _train_and_stop(tmp_path, modelfleet_script, clean_env, helpers_dir, signal.SIGKILL)
+    env = clean_env(MODELFLEET_HOME=str(stopped.home), PYTHONPATH=str(helpers_dir), COLUMNS="200")
+    listed = subprocess.run(
+        [str(modelfleet_script), "runs", "fleets", "--json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (crashed,) = [json.loads(line) for line in listed.stdout.splitlines()]
+    spec_path = tmp_path / "demo" / "fleet.yaml"
+    spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+    spec["model"]["params"]["seconds"] = 0.01
+    spec_path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+
+    again = subprocess.run(
+        [str(modelfleet_script), "train", str(spec_path), "--workers", "2"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert (crashed["status"], crashed["planned"], crashed["actor"] != "") == (
+        "interrupted",
+        3,
+        True,
+    )
+    assert again.returncode == 0, again.stderr
+    assert f"continued fleet run {crashed['id'][:8]}" in again.stdout
+    with modelfleet.connect(home=str(stopped.home), environ={}) as client:
+        runs = client.fleet_runs()
+    assert [r.status for r in runs] == ["succeeded", "interrupted"]
+    assert runs[0].succeeded + runs[0].rejected == 3
