@@ -22,7 +22,10 @@ import yaml
 import modelfleet
 from modelfleet.data.demo import generate_demo_data
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc"),
+]
 
 EXIT_WITHIN_SECONDS = 5.0
 
@@ -112,26 +115,28 @@ def _train_and_stop(
     return Stopped(root / "home", returncode, (root / "stderr.txt").read_text(), left)
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
-def test_killing_the_runner_ends_its_fork_server_and_workers(
+StopWith = Callable[[int], Stopped]
+
+
+@pytest.fixture
+def stop_with(
     tmp_path: Path,
     modelfleet_script: Path,
     clean_env: Callable[..., dict[str, str]],
     helpers_dir: Path,
-) -> None:
-    stopped = _train_and_stop(tmp_path, modelfleet_script, clean_env, helpers_dir, signal.SIGKILL)
+) -> StopWith:
+    """``stop_with(signal)``: train slowly in this test's folder and send ``signal`` mid-fit."""
+    return lambda sig: _train_and_stop(tmp_path, modelfleet_script, clean_env, helpers_dir, sig)
+
+
+def test_killing_the_runner_ends_its_fork_server_and_workers(stop_with: StopWith) -> None:
+    stopped = stop_with(signal.SIGKILL)
 
     assert stopped.left == [], f"alive {EXIT_WITHIN_SECONDS}s after the runner died"
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
-def test_sigterm_stops_like_ctrl_c_and_leaves_no_process(
-    tmp_path: Path,
-    modelfleet_script: Path,
-    clean_env: Callable[..., dict[str, str]],
-    helpers_dir: Path,
-) -> None:
-    stopped = _train_and_stop(tmp_path, modelfleet_script, clean_env, helpers_dir, signal.SIGTERM)
+def test_sigterm_stops_like_ctrl_c_and_leaves_no_process(stop_with: StopWith) -> None:
+    stopped = stop_with(signal.SIGTERM)
 
     assert (stopped.returncode, stopped.left) == (143, [])
     assert "terminated: finished tenants are saved" in stopped.stderr
@@ -140,14 +145,14 @@ def test_sigterm_stops_like_ctrl_c_and_leaves_no_process(
         assert [f.status for f in client.fleet_runs()] == ["interrupted"]
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
 def test_after_kill_9_the_run_shows_interrupted_and_the_next_train_continues_it(
+    stop_with: StopWith,
     tmp_path: Path,
     modelfleet_script: Path,
     clean_env: Callable[..., dict[str, str]],
     helpers_dir: Path,
 ) -> None:
-    stopped = _train_and_stop(tmp_path, modelfleet_script, clean_env, helpers_dir, signal.SIGKILL)
+    stopped = stop_with(signal.SIGKILL)
     env = clean_env(MODELFLEET_HOME=str(stopped.home), PYTHONPATH=str(helpers_dir), COLUMNS="200")
     listed = subprocess.run(
         [str(modelfleet_script), "runs", "fleets", "--json"],
