@@ -174,6 +174,8 @@ def print_summary(summary: FleetRunSummary, *, max_rows: int = 40) -> None:
     console.print(table)
     for finding in summary.findings:
         console.print(f"[yellow]{finding.severity}[/] {finding.message}")
+    for tenant, why in sorted(summary.unregistered.items()):
+        console.print(f"[red]not registered[/] {tenant[:60]}: {why}", markup=True)
     console.print(
         f"[bold]{summary.status}[/]: [green]{summary.count('succeeded')} succeeded[/], "
         f"[yellow]{summary.count('rejected')} rejected[/], "

@@ -7,11 +7,13 @@ can fall between them; :meth:`Recorder.register_leftovers` closes that gap on th
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from typing import Protocol
 
 from modelfleet.caller import Caller
+from modelfleet.errors import ModelfleetError, StoreError
 from modelfleet.registry import Registry
 from modelfleet.tracking.records import TenantRunRecord
 from modelfleet.tracking.tracker import Tracker
@@ -58,6 +60,7 @@ class Recorder:
         self.pending: list[TenantRunRecord] = []
         self.written: list[TenantRunRecord] = []
         self.versions: dict[str, str] = {}
+        self.unregistered: dict[str, str] = {}  # tenant -> why its registration failed
         self.last_flush = time.monotonic()
 
     def add(self, record: TenantRunRecord) -> None:
@@ -72,7 +75,7 @@ class Recorder:
         self.last_flush = time.monotonic()
         if not batch:
             return
-        self.tracker.record_runs(batch)
+        batch = self._record(batch)
         # Bookkeeping before anything else can raise: the batch is written and must not be
         # written twice (a Ctrl-C in a progress bar lands in the listener).
         self.written.extend(batch)
@@ -92,15 +95,61 @@ class Recorder:
         """
         failed = self.counts()["failed"]
         if failed == 0:
-            return "succeeded"
+            return "partial" if self.unregistered else "succeeded"
         return "failed" if failed == len(self.written) else "partial"
 
     def register_leftovers(self, fleet: str, environment: str, task_keys: Sequence[str]) -> None:
         """Register succeeded runs that an interrupted run recorded but never registered."""
         self._register(self.tracker.unregistered_runs(fleet, environment, task_keys))
 
+    def _record(self, batch: list[TenantRunRecord]) -> list[TenantRunRecord]:
+        """Write a batch in one transaction; if one record breaks it, that record alone fails.
+
+        A store that is down (StoreError) fails every write alike and is raised, not isolated.
+        """
+        try:
+            self.tracker.record_runs(batch)
+            return batch
+        except StoreError:
+            raise
+        except ModelfleetError:
+            pass
+        written = []
+        for record in batch:
+            try:
+                self.tracker.record_runs([record])
+            except StoreError:
+                raise
+            except ModelfleetError as exc:
+                record = _failed(record, f"its record could not be written: {exc}")
+                self.tracker.record_runs([record])
+            written.append(record)
+        return written
+
     def _register(self, records: Sequence[TenantRunRecord]) -> None:
+        """Register succeeded runs in one transaction; one that cannot be fails alone."""
         succeeded = [(r, None) for r in records if r.status == "succeeded"]
-        if succeeded:
-            for version in self.registry.register_many(succeeded, caller=self.caller):
-                self.versions[version.tenant] = str(version.version)
+        if not succeeded:
+            return
+        try:
+            versions = self.registry.register_many(succeeded, caller=self.caller)
+        except StoreError:
+            raise
+        except ModelfleetError:
+            versions = []
+            for one in succeeded:
+                try:
+                    versions.extend(self.registry.register_many([one], caller=self.caller))
+                except StoreError:
+                    raise
+                except ModelfleetError as exc:
+                    self.unregistered[one[0].tenant] = str(exc)
+        for version in versions:
+            self.versions[version.tenant] = str(version.version)
+
+
+def _failed(record: TenantRunRecord, reason: str) -> TenantRunRecord:
+    """``record`` as a failed run with ``reason`` (its artifacts and trials dropped)."""
+    return dataclasses.replace(
+        record, status="failed", reason=reason, artifacts=(), trials=(), signature=None
+    )

@@ -59,6 +59,7 @@ class FleetRunSummary:
     versions: Mapping[str, str] = field(default_factory=dict)  # tenant -> registered version
     selection: tuple[str, ...] | None = None  # the tenants asked for; None: the whole fleet
     continues: tuple[str, ...] = ()  # fleet runs whose process died, resumed by this one
+    unregistered: Mapping[str, str] = field(default_factory=dict)  # tenant -> why not registered
 
     def count(self, status: str) -> int:
         """How many tenants ended with ``status`` in this invocation."""
@@ -206,6 +207,7 @@ def _summary(
         status=status,
         records=tuple(recorder.written),
         versions=dict(recorder.versions),
+        unregistered=dict(recorder.unregistered),
         skipped=tuple(t.tenant for t in plan.skipped),
         findings=plan.fleet_findings,
         duration_seconds=time.perf_counter() - request.clock,
