@@ -12,6 +12,7 @@ import threading
 from types import TracebackType
 
 from modelfleet.errors import ModelfleetError
+from modelfleet.store.urls import parse_store_url
 from modelfleet.tracking.lease import HEARTBEAT_SECONDS
 from modelfleet.tracking.tracker import Tracker
 
@@ -29,7 +30,10 @@ class Heartbeat:
         self._thread = threading.Thread(target=self._beat, name="modelfleet-heartbeat", daemon=True)
 
     def __enter__(self) -> Heartbeat:
-        self._thread.start()
+        # An in-memory store dies with this process, so there is no lease to keep (and a
+        # second connection would open a different, empty database).
+        if not parse_store_url(self.store_url).is_memory:
+            self._thread.start()
         return self
 
     def __exit__(
@@ -39,7 +43,8 @@ class Heartbeat:
         traceback: TracebackType | None,
     ) -> None:
         self._stop.set()
-        self._thread.join(timeout=self.every + 5)
+        if self._thread.is_alive():
+            self._thread.join(timeout=self.every + 5)
 
     def _beat(self) -> None:
         tracker: Tracker | None = None

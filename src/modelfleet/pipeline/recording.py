@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Protocol, TypeVar
 
 from modelfleet.caller import Caller
 from modelfleet.errors import ModelfleetError, StoreError
@@ -103,49 +104,58 @@ class Recorder:
         self._register(self.tracker.unregistered_runs(fleet, environment, task_keys))
 
     def _record(self, batch: list[TenantRunRecord]) -> list[TenantRunRecord]:
-        """Write a batch in one transaction; if one record breaks it, that record alone fails.
+        """Write a batch in one transaction; a record that breaks it is written as failed."""
 
-        A store that is down (StoreError) fails every write alike and is raised, not isolated.
-        """
-        try:
-            self.tracker.record_runs(batch)
-            return batch
-        except StoreError:
-            raise
-        except ModelfleetError:
-            pass
-        written = []
-        for record in batch:
-            try:
-                self.tracker.record_runs([record])
-            except StoreError:
-                raise
-            except ModelfleetError as exc:
-                record = _failed(record, f"its record could not be written: {exc}")
-                self.tracker.record_runs([record])
-            written.append(record)
-        return written
+        def write(records: Sequence[TenantRunRecord]) -> list[TenantRunRecord]:
+            self.tracker.record_runs(records)
+            return list(records)
+
+        def as_failed(record: TenantRunRecord, exc: ModelfleetError) -> None:
+            written.extend(write([_failed(record, f"its record could not be written: {exc}")]))
+
+        written: list[TenantRunRecord] = []
+        written.extend(each_alone(batch, write, as_failed))
+        order = {record.run_id: position for position, record in enumerate(batch)}
+        return sorted(written, key=lambda record: order[record.run_id])
 
     def _register(self, records: Sequence[TenantRunRecord]) -> None:
-        """Register succeeded runs in one transaction; one that cannot be fails alone."""
+        """Register succeeded runs in one transaction; one that cannot be is left out alone."""
         succeeded = [(r, None) for r in records if r.status == "succeeded"]
-        if not succeeded:
-            return
+
+        def unregistered(one: tuple[TenantRunRecord, None], exc: ModelfleetError) -> None:
+            self.unregistered[one[0].tenant] = str(exc)
+
+        register = partial(self.registry.register_many, caller=self.caller)
+        for version in each_alone(succeeded, register, unregistered) if succeeded else ():
+            self.versions[version.tenant] = str(version.version)
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def each_alone(
+    items: Sequence[T],
+    write: Callable[[Sequence[T]], list[R]],
+    on_error: Callable[[T, ModelfleetError], None],
+) -> list[R]:
+    """``write(items)`` in one go; if that fails, each item alone, handing failures to
+    ``on_error``. A broken store (StoreError) fails every write alike, so it is raised."""
+    try:
+        return write(items)
+    except StoreError:
+        raise
+    except ModelfleetError:
+        pass
+    results: list[R] = []
+    for item in items:
         try:
-            versions = self.registry.register_many(succeeded, caller=self.caller)
+            results.extend(write([item]))
         except StoreError:
             raise
-        except ModelfleetError:
-            versions = []
-            for one in succeeded:
-                try:
-                    versions.extend(self.registry.register_many([one], caller=self.caller))
-                except StoreError:
-                    raise
-                except ModelfleetError as exc:
-                    self.unregistered[one[0].tenant] = str(exc)
-        for version in versions:
-            self.versions[version.tenant] = str(version.version)
+        except ModelfleetError as exc:
+            on_error(item, exc)
+    return results
 
 
 def _failed(record: TenantRunRecord, reason: str) -> TenantRunRecord:
