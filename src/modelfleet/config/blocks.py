@@ -285,6 +285,17 @@ class TuningSpec(Strict):
     seed: int = 0
 
 
+class LimitsSpec(Strict):
+    """Caps on one tenant's training, enforced by the process executor: past one, the tenant
+    fails alone (its worker is ended) and the fleet goes on. ``memory_mb`` is the worker's
+    resident memory while it trains the tenant (including the ~200 MB a worker needs anyway);
+    ``seconds`` is wall-clock time for the whole tenant (baseline, tuning, fit, save).
+    """
+
+    memory_mb: Annotated[float, Field(gt=0)] | None = None
+    seconds: Annotated[float, Field(gt=0)] | None = None
+
+
 class GatesSpec(Strict):
     """The quality gate: beat the baseline on ``metric`` by ``min_improvement`` (relative)."""
 

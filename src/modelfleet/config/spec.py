@@ -26,6 +26,7 @@ from modelfleet.config.blocks import (
     FeaturesSpec,
     Frequency,
     GatesSpec,
+    LimitsSpec,
     ModelSpec,
     ParamRangeSpec,
     PromotionSpec,
@@ -66,6 +67,7 @@ __all__ = [
     "Frequency",
     "GatesSpec",
     "LagSpec",
+    "LimitsSpec",
     "ModelSpec",
     "OnDemandFeatureSpec",
     "ParamRangeSpec",
@@ -86,7 +88,17 @@ __all__ = [
 ]
 DEFAULT_ENVIRONMENTS = ("dev", "staging", "prod")
 OVERRIDABLE = frozenset(
-    {"sources", "features", "model", "baseline", "validation", "tuning", "gates", "checks"}
+    {
+        "sources",
+        "features",
+        "model",
+        "baseline",
+        "validation",
+        "tuning",
+        "gates",
+        "checks",
+        "limits",
+    }
 )
 ENVIRONMENT_KEYS = OVERRIDABLE | {"tenants"}
 
@@ -106,6 +118,7 @@ class FleetSpec(Strict):
     validation: ValidationSpec = ValidationSpec()
     tuning: TuningSpec = TuningSpec()
     gates: GatesSpec = GatesSpec()
+    limits: LimitsSpec = LimitsSpec()
     environments: dict[str, dict[str, Any]] = Field(
         default_factory=lambda: {name: dict[str, Any]() for name in DEFAULT_ENVIRONMENTS}
     )
@@ -266,7 +279,14 @@ class FleetSpec(Strict):
         must not retrain this tenant. The chosen overlay and this tenant's override are
         already merged into the fields that remain.
         """
-        exclude = _NOT_CONFIG | {"environments", "tenants", "feature_views", "on_demand_features"}
+        # limits change how a tenant may run, not the model it trains.
+        exclude = _NOT_CONFIG | {
+            "environments",
+            "tenants",
+            "feature_views",
+            "on_demand_features",
+            "limits",
+        }
         body = self.model_dump(by_alias=True, mode="json", exclude=exclude)
         # Only the views training reads count, by their definition hash (not descriptions).
         used = {ref.partition(":")[0] for ref in self.features.views}

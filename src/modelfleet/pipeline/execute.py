@@ -8,7 +8,7 @@ exception, a dead process) is a ``failed`` record for that tenant and never stop
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from modelfleet.config.spec import FleetSpec
 from modelfleet.pipeline.executors import Executor
 from modelfleet.pipeline.features_stage import TrainingRows
 from modelfleet.pipeline.plan import FleetPlan, TenantPlan
+from modelfleet.pipeline.task_watch import TaskLimits
 from modelfleet.pipeline.tenant import TenantTask, train_tenant
 from modelfleet.tracking.lineage import code_version, package_versions
 from modelfleet.tracking.records import TenantRunRecord, new_run_id
@@ -90,7 +91,15 @@ def tenant_tasks(
             artifacts_url=context.artifacts_url,
             lineage={**context.lineage, **views},
             findings=tenant.findings,
+            limits=_limits(tenant.spec),
         )
+
+
+def _limits(spec: FleetSpec) -> TaskLimits | None:
+    limits = spec.limits
+    if limits.memory_mb is None and limits.seconds is None:
+        return None
+    return TaskLimits(memory_mb=limits.memory_mb, seconds=limits.seconds)
 
 
 def execute(
@@ -99,10 +108,12 @@ def execute(
     """Train the planned tenants on ``executor``, yielding one record each as they finish."""
     planned = {t.tenant: t for t in plan.train}
     for outcome in executor.run(train_tenant, tenant_tasks(plan, rows, context)):
+        resources = {} if outcome.usage is None else outcome.usage.as_resources()
         if outcome.result is not None:
-            yield outcome.result
+            yield replace(outcome.result, resources={**outcome.result.resources, **resources})
         else:
             tenant = planned[outcome.item.tenant]
-            yield failed_record(
+            failed = failed_record(
                 plan, tenant, context.fleet_run_id, outcome.error or "unknown error"
             )
+            yield replace(failed, resources=resources)

@@ -26,6 +26,7 @@ from modelfleet.artifacts import open_artifact_store
 from modelfleet.config.blocks import PERIOD_DAYS
 from modelfleet.config.spec import FleetSpec, Frequency
 from modelfleet.errors import ModelfleetError, TrainingError
+from modelfleet.pipeline.task_watch import TaskLimits
 from modelfleet.tracking.records import (
     ArtifactRecord,
     FindingRecord,
@@ -62,6 +63,7 @@ class TenantTask:
     artifacts_url: str
     lineage: Mapping[str, str] = field(default_factory=dict)
     findings: tuple[FindingRecord, ...] = ()
+    limits: TaskLimits | None = None  # enforced by the process executor's worker guard
 
 
 @dataclass(frozen=True)

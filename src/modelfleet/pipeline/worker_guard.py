@@ -6,6 +6,9 @@ go on for minutes holding gigabytes. Each worker therefore starts a watchdog thr
 for the runner every half second and ends the worker at once when the runner is gone; on Linux
 the worker also asks the kernel for SIGKILL should its own parent (the fork server) die. With
 the workers gone the fork server has no clients left and exits by itself.
+
+The same thread samples the running task's memory and enforces its limits
+(:func:`modelfleet.pipeline.task_watch.guard_tick`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import threading
 import time
 from typing import Final
 
+from modelfleet.pipeline.task_watch import TICK_SECONDS, guard_tick
 from modelfleet.tracking.lease import process_alive
 
 WATCH_SECONDS: Final = 0.5
@@ -36,8 +40,12 @@ def init_worker(runner_pid: int) -> None:
 
 
 def _watch(pid: int) -> None:
-    while process_alive(pid):
-        time.sleep(WATCH_SECONDS)
+    ticks_per_look = max(1, round(WATCH_SECONDS / TICK_SECONDS))
+    tick = 0
+    while tick % ticks_per_look or process_alive(pid):
+        guard_tick()
+        time.sleep(TICK_SECONDS)
+        tick += 1
     os._exit(EXIT_PARENT_GONE)  # no cleanup to run: results go to the runner, which is gone
 
 

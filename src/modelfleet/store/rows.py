@@ -14,7 +14,7 @@ from typing import Final
 FLEET_RUN_STATUSES: Final = frozenset({"running", "succeeded", "partial", "failed", "interrupted"})
 RUN_STATUSES: Final = frozenset({"succeeded", "rejected", "failed"})
 COMPLETED_RUN_STATUSES: Final = frozenset({"succeeded", "rejected"})
-METRIC_SCOPES: Final = frozenset({"candidate", "baseline", "timing"})
+METRIC_SCOPES: Final = frozenset({"candidate", "baseline", "timing", "resource"})
 PARAM_TYPES: Final = frozenset({"str", "int", "float", "bool", "none"})
 SEVERITIES: Final = frozenset({"error", "warning"})
 

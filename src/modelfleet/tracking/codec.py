@@ -38,7 +38,12 @@ from modelfleet.tracking.records import (
 from modelfleet.tracking.signature import Signature
 
 # Metric scope in the store for each mapping of a TenantRunRecord.
-SCOPES: Final = {"metrics": "candidate", "baseline_metrics": "baseline", "timings": "timing"}
+SCOPES: Final = {
+    "metrics": "candidate",
+    "baseline_metrics": "baseline",
+    "timings": "timing",
+    "resources": "resource",
+}
 
 
 def plain_param(key: str, value: object) -> ParamValue:
@@ -153,6 +158,7 @@ def from_bundle(bundle: RunBundle) -> TenantRunRecord:
         metrics=by_scope[SCOPES["metrics"]],
         baseline_metrics=by_scope[SCOPES["baseline_metrics"]],
         timings=by_scope[SCOPES["timings"]],
+        resources=by_scope[SCOPES["resources"]],
         artifacts=tuple(
             ArtifactRecord(a.name, a.kind, a.digest, a.uri, a.size_bytes) for a in bundle.artifacts
         ),

@@ -115,6 +115,8 @@ class TenantRunRecord:
     findings: Sequence[FindingRecord] = ()
     reason: str | None = None  # why rejected, or the error of a failed run
     signature: Signature | None = None  # the model's inputs and output, when it was fitted
+    # What training cost: peak_rss_mb, cpu_seconds; exit_signal when its worker was killed.
+    resources: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.status not in RUN_STATUSES:
@@ -122,7 +124,7 @@ class TenantRunRecord:
         _require_aware("started_at", self.started_at)
         _require_aware("finished_at", self.finished_at)
         _set(self, "params", dict(self.params))
-        for name in ("metrics", "baseline_metrics", "timings"):
+        for name in ("metrics", "baseline_metrics", "timings", "resources"):
             values: Mapping[str, float] = getattr(self, name)
             _set(self, name, {key: float(value) for key, value in values.items()})
         _set(self, "lineage", dict(self.lineage))

@@ -86,6 +86,7 @@ class RunOut(RecordOut[TenantRunRecord]):
     findings: list[FindingOut]
 
     signature: SignatureOut | None = None
+    resources: MetricMap = {}
 
 
 class FleetRunOut(RecordOut[FleetRunRecord]):
