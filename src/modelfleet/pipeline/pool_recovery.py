@@ -66,7 +66,9 @@ def classify(
             suspects.add(token)
             code = exitcodes.get(entry.pid) or 0
             deaths[token] = TaskUsage(
-                peak_rss_bytes=entry.peak_rss_bytes, exit_signal=-code if code < 0 else None
+                peak_rss_bytes=entry.peak_rss_bytes,
+                exit_signal=-code if code < 0 else None,
+                exit_code=code if code > 0 else None,
             )
     others = in_flight - failed.keys() - suspects
     if not failed and not suspects and not fork_server_died:
@@ -85,6 +87,8 @@ def death_reason(usage: TaskUsage | None) -> str:
             "SIGSEGV": "SIGSEGV: a crash in native code",
             "SIGABRT": "SIGABRT: native code aborted",
         }.get(name, name)
+    elif usage.exit_code is not None:
+        how = f"it exited with code {usage.exit_code}"
     peak = ""
     if usage.peak_rss_bytes:
         peak = f"; its worker had reached {usage.peak_rss_bytes / (1 << 20):,.0f} MB"

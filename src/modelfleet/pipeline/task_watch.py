@@ -65,6 +65,7 @@ class TaskUsage:
     peak_rss_bytes: int | None = None
     cpu_seconds: float | None = None
     exit_signal: int | None = None
+    exit_code: int | None = None  # a worker that exited by itself (not by a signal)
 
     def as_resources(self) -> dict[str, float]:
         """The usage as a run record's ``resources`` map (MiB, seconds, signal number)."""
