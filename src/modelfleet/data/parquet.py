@@ -84,7 +84,7 @@ def _check_schema(schema: pa.Schema, label: str) -> list[str]:
 
 
 def _is_text(kind: pa.DataType) -> bool:
-    return (
+    return bool(
         pa.types.is_string(kind)
         or pa.types.is_large_string(kind)
         or pa.types.is_binary(kind)
