@@ -215,3 +215,8 @@ def safe_message(text: str, limit: int = MESSAGE_LIMIT) -> str:
     if len(text) > limit:
         text = f"{text[:limit]}{ELLIPSIS} (message cut at {limit:,} of {len(text):,} chars)"
     return text
+
+
+def name_list(items: Iterable[object], *, limit: int = 10) -> str:
+    """Names as a bracketed, quoted list, at most ``limit`` of them: ``['a', 'b' … and 3 more]``."""
+    return f"[{listing(items, limit=limit, sep=', ', quoted=True)}]"

@@ -29,7 +29,7 @@ from modelfleet.data.coerce import convert, describe
 from modelfleet.data.engine import connect, fetch_all, literal, quote
 from modelfleet.data.sources import RawSource, delimiter_hint
 from modelfleet.errors import ConfigError, SourceError
-from modelfleet.quoting import excerpt, listing
+from modelfleet.quoting import excerpt, listing, name_list
 
 _ROW_INDEX = "__modelfleet_row"
 
@@ -129,7 +129,7 @@ def _resolve_names(
     if unknown:
         raise ConfigError(
             f"{raw.label}: sources[{source.name}].columns maps "
-            f"[{listing(unknown, sep=', ', quoted=True)}], which are not columns "
+            f"{name_list(unknown)}, which are not columns "
             f"of the fleet schema ({', '.join(types)}); declare them under schema.columns or "
             "remove the mapping"
         )

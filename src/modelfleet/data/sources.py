@@ -20,7 +20,7 @@ from modelfleet.data.limits import MAX_LINE_BYTES
 from modelfleet.data.parquet import read_parquet
 from modelfleet.data.sql import read_sql
 from modelfleet.errors import SourceError
-from modelfleet.quoting import excerpt, listing, redact_url
+from modelfleet.quoting import excerpt, name_list, redact_url
 
 _SNIFF_BYTES = 8192
 _WIDE_ENCODINGS = ("utf-16", "utf_16", "utf16", "utf-32", "utf_32", "utf32")
@@ -150,7 +150,7 @@ def _repeated(names: Sequence[str]) -> str:
     """The column names that appear more than once, as a short listing (a header may be huge)."""
     counts = Counter(names)
     duplicated = sorted(n for n, c in counts.items() if c > 1)
-    return f"[{listing(duplicated, sep=', ', quoted=True)}]" if duplicated else ""
+    return name_list(duplicated) if duplicated else ""
 
 
 def _read_csv(path: Path, options: CsvOptions, label: str) -> pa.Table:
