@@ -10,9 +10,22 @@ labels: a megabyte in one cell is a wrong column or a hostile file, never a real
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 MAX_LINE_BYTES: Final = 1 << 20  # 1 MiB: one CSV line (the reader's block size)
 MAX_VALUE_BYTES: Final = MAX_LINE_BYTES  # one string or binary cell of a Parquet file
 MAX_ROW_GROUP_ROWS: Final = 1 << 24  # 16,777,216 rows in one Parquet row group
 MAX_ROW_GROUP_BYTES: Final = 1 << 29  # 512 MiB in one Parquet row group, stored or decoded
+
+
+@dataclass(frozen=True)
+class ParquetLimits:
+    """The bounds one Parquet read applies; the defaults are the module's constants."""
+
+    value_bytes: int = MAX_VALUE_BYTES
+    row_group_rows: int = MAX_ROW_GROUP_ROWS
+    row_group_bytes: int = MAX_ROW_GROUP_BYTES
+
+
+DEFAULT_PARQUET_LIMITS: Final = ParquetLimits()

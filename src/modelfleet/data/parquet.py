@@ -16,25 +16,27 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from modelfleet.data.limits import MAX_ROW_GROUP_BYTES, MAX_ROW_GROUP_ROWS, MAX_VALUE_BYTES
+from modelfleet.data.limits import DEFAULT_PARQUET_LIMITS, ParquetLimits
 from modelfleet.errors import SourceError
 from modelfleet.quoting import excerpt
 
 _READ_ERRORS = (pa.ArrowException, OSError, ValueError)
 
 
-def read_parquet(path: Path, label: str) -> pa.Table:
+def read_parquet(
+    path: Path, label: str, limits: ParquetLimits = DEFAULT_PARQUET_LIMITS
+) -> pa.Table:
     """The table in the Parquet file or folder at ``path``; SourceError naming what is wrong."""
     try:
         if path.is_dir():
-            return _read_folder(path, label)
+            return _read_folder(path, label, limits)
         with pq.ParquetFile(path) as handle:
             text = _check_schema(handle.schema_arrow, label)
-            _check_row_groups(handle.metadata, label, "")
+            _check_row_groups(handle.metadata, label, "", limits)
         # Text columns come dictionary-encoded: checks see each distinct value once.
         with pq.ParquetFile(path, read_dictionary=text) as handle:
             groups = [
-                _checked(handle.read_row_group(i), label, f" row group {i}")
+                _checked(handle.read_row_group(i), label, f" row group {i}", limits)
                 for i in range(handle.metadata.num_row_groups)
             ]
             schema = handle.schema_arrow
@@ -47,15 +49,16 @@ def read_parquet(path: Path, label: str) -> pa.Table:
     return pa.concat_tables(groups)
 
 
-def _read_folder(path: Path, label: str) -> pa.Table:
+def _read_folder(path: Path, label: str, limits: ParquetLimits) -> pa.Table:
     """A partitioned folder: every file's row groups are bounded, then the values as a whole."""
     dataset = pq.ParquetDataset(path)
     text = _check_schema(dataset.schema, label)
     for file in dataset.files:
         with pq.ParquetFile(file) as handle:
-            _check_row_groups(handle.metadata, label, f" file {excerpt(Path(file).name)}")
+            where = f" file {excerpt(Path(file).name)}"
+            _check_row_groups(handle.metadata, label, where, limits)
     table = pq.read_table(path, read_dictionary=text)
-    return _checked(table, label, "")
+    return _checked(table, label, "", limits)
 
 
 def _unreadable(label: str, exc: BaseException) -> SourceError:
@@ -94,43 +97,67 @@ def _is_text(kind: pa.DataType) -> bool:
     )
 
 
-def _check_row_groups(metadata: pq.FileMetaData, label: str, where: str) -> None:
+def _check_row_groups(
+    metadata: pq.FileMetaData, label: str, where: str, limits: ParquetLimits
+) -> None:
     """Bound every row group from the footer alone, before a byte of data is read."""
     for index in range(metadata.num_row_groups):
         group = metadata.row_group(index)
-        if group.num_rows > MAX_ROW_GROUP_ROWS:
+        if group.num_rows > limits.row_group_rows:
             raise SourceError(
                 f"{label}:{where} row group {index} has {group.num_rows:,} rows; a row group may "
-                f"hold at most {MAX_ROW_GROUP_ROWS:,}. Write the file with smaller row groups "
+                f"hold at most {limits.row_group_rows:,}. Write the file with smaller row groups "
                 "(pyarrow: row_group_size, pandas: to_parquet(row_group_size=...))"
             )
-        if group.total_byte_size > MAX_ROW_GROUP_BYTES:
+        if group.total_byte_size > limits.row_group_bytes:
             raise SourceError(
                 f"{label}:{where} row group {index} is {group.total_byte_size:,} bytes "
-                f"uncompressed; a row group may hold at most {MAX_ROW_GROUP_BYTES:,}. Write the "
+                f"uncompressed; a row group may hold at most {limits.row_group_bytes:,}. Write the "
                 "file with smaller row groups"
             )
+        for position in range(group.num_columns):
+            _check_chunk(group.column(position), label, f"{where} row group {index}", limits)
 
 
-def _checked(table: pa.Table, label: str, where: str) -> pa.Table:
+def _check_chunk(
+    chunk: pq.ColumnChunkMetaData, label: str, where: str, limits: ParquetLimits
+) -> None:
+    """Refuse, from the footer, a text column whose values *average* more than the limit.
+
+    Some value is at least as large as the average, so one huge cell (the common attack: a
+    single 200 MB string compresses to a few MB) is refused without reading it.
+    """
+    if chunk.physical_type != "BYTE_ARRAY" or chunk.num_values <= 0:
+        return
+    average = chunk.total_uncompressed_size // chunk.num_values
+    if average > limits.value_bytes:
+        raise SourceError(
+            f"{label}:{where} column {excerpt(chunk.path_in_schema)} holds values of "
+            f"{average:,} bytes on average; values are limited to {limits.value_bytes:,} bytes "
+            "(the bound on a CSV line). Check that the column holds ids, dates, numbers or "
+            "labels, or leave it out of the export"
+        )
+
+
+def _checked(table: pa.Table, label: str, where: str, limits: ParquetLimits) -> pa.Table:
     """``table`` (text columns dictionary-encoded) checked per value and decoded in size."""
     decoded = 0
     for name, column in zip(table.column_names, table.columns, strict=True):
         if pa.types.is_dictionary(column.type) and _is_text(column.type.value_type):
             longest, size = _text_sizes(column)
-            if longest > MAX_VALUE_BYTES:
+            if longest > limits.value_bytes:
                 raise SourceError(
                     f"{label}:{where} column {excerpt(name)} holds a value of {longest:,} bytes; "
-                    f"values are limited to {MAX_VALUE_BYTES:,} bytes (the bound on a CSV line). "
-                    "Check that the column holds ids, dates, numbers or labels, or leave it out "
-                    "of the export"
+                    f"values are limited to {limits.value_bytes:,} bytes (the bound on a CSV "
+                    "line). Check that the column holds ids, dates, numbers or labels, or leave "
+                    "it out of the export"
                 )
             decoded += size
         else:
             decoded += column.nbytes
-        if decoded > MAX_ROW_GROUP_BYTES:
+        if decoded > limits.row_group_bytes:
             raise SourceError(
-                f"{label}:{where} decodes to more than {MAX_ROW_GROUP_BYTES:,} bytes (column "
+                f"{label}:{where} decodes to more than {limits.row_group_bytes:,} bytes (column "
                 f"{excerpt(name)} repeats large values); write smaller row groups or shorter "
                 "values"
             )
