@@ -1,7 +1,8 @@
 """The one exception hierarchy of modelfleet.
 
 Every error a user can see is a :class:`ModelfleetError`. Library exceptions are translated at the
-boundary (``raise StoreError(...) from exc``) so callers catch one family. Each class carries a
+boundary (``raise StoreError(...) from exc``) so callers catch one family; their messages are
+made safe to print on the way in (see :class:`ModelfleetError`). Each class carries a
 short ``headline`` for the CLI and the HTTP status a server answers with::
 
     ModelfleetError
@@ -25,14 +26,23 @@ short ``headline`` for the CLI and the HTTP status a server answers with::
 
 from __future__ import annotations
 
+from modelfleet.quoting import safe_message
+
 
 class ModelfleetError(Exception):
-    """Base class: a message a user can act on, a CLI headline and an HTTP status."""
+    """Base class: a message a user can act on, a CLI headline and an HTTP status.
+
+    Messages quote input through :mod:`modelfleet.quoting` (short excerpts, escaped). As a last
+    line of defence every message is passed through :func:`~modelfleet.quoting.safe_message`
+    here: URLs lose their passwords and tokens, control characters are escaped and a runaway
+    message is cut, whoever built it.
+    """
 
     headline = "modelfleet error"
     http_status = 500
 
     def __init__(self, message: str) -> None:
+        message = safe_message(message)
         super().__init__(message)
         self.message = message
 

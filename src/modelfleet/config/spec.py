@@ -50,8 +50,10 @@ from modelfleet.config.feature_blocks import (
     OnDemandFeatureSpec,
     RollingWindowSpec,
 )
+from modelfleet.config.spec_errors import format_errors, repeated
 from modelfleet.config.yaml_reader import read_yaml
 from modelfleet.errors import ConfigError
+from modelfleet.quoting import excerpt, name_list
 
 __all__ = [
     "BaselineSpec",
@@ -165,11 +167,11 @@ class FleetSpec(Strict):
             )
         for env, overlay in self.environments.items():
             if not NAME_PATTERN.match(env):
-                raise ValueError(f"environments: {env!r} is not a valid environment name")
+                raise ValueError(f"environments: {excerpt(env)} is not a valid environment name")
             extra = sorted(set(overlay or {}) - ENVIRONMENT_KEYS)
             if extra:
                 raise ValueError(
-                    f"environments.{env}: {extra} cannot vary by environment; allowed: "
+                    f"environments.{env}: {name_list(extra)} cannot vary by environment; allowed: "
                     f"{sorted(ENVIRONMENT_KEYS)}"
                 )
         self._check_promotion()
@@ -178,7 +180,8 @@ class FleetSpec(Strict):
             extra = sorted(set(override or {}) - OVERRIDABLE - {"key"})
             if extra:
                 raise ValueError(
-                    f"tenants.overrides.{tenant}: {extra} cannot be overridden per tenant; "
+                    f"tenants.overrides.{excerpt(tenant, quoted=False)}: {name_list(extra)} cannot "
+                    "be overridden per tenant; "
                     f"allowed: {sorted(OVERRIDABLE | {'key'})}"
                 )
         return self
@@ -193,18 +196,18 @@ class FleetSpec(Strict):
             unknown = sorted(set(names) - declared)
             if unknown:
                 raise ValueError(
-                    f"promotion.{field_name}: {unknown} are not declared environments; "
+                    f"promotion.{field_name}: {name_list(unknown)} are not declared environments; "
                     f"declare them under 'environments' or use one of {sorted(declared)}"
                 )
 
     def _check_feature_views(self) -> None:
         """View names are unique and ``features.views`` names features that exist."""
         names = [v.name for v in self.feature_views]
-        dupes = sorted({n for n in names if names.count(n) > 1})
+        dupes = repeated(names)
         if dupes:
             raise ValueError(f"feature_views: names must be unique; repeated: {dupes}")
         demand = [f.name for f in self.on_demand_features]
-        dupes = sorted({n for n in demand if demand.count(n) > 1})
+        dupes = repeated(demand)
         if dupes:
             raise ValueError(f"on_demand_features: names must be unique; repeated: {dupes}")
         views = {v.name: v for v in self.feature_views}
@@ -213,13 +216,14 @@ class FleetSpec(Strict):
             view = views.get(view_name)
             if view is None:
                 raise ValueError(
-                    f"features.views: {ref!r} names view {view_name!r}, which is not declared "
-                    f"under feature_views (declared: {sorted(views)})"
+                    f"features.views: {excerpt(ref)} names view {excerpt(view_name)}, which is "
+                    f"not declared under feature_views (declared: {name_list(sorted(views))})"
                 )
             if feature != "*" and feature not in view.feature_names:
                 raise ValueError(
-                    f"features.views: view {view_name!r} has no feature {feature!r} "
-                    f"(it has {list(view.feature_names)}); write 'view:feature' or 'view:*'"
+                    f"features.views: view {excerpt(view_name)} has no feature "
+                    f"{excerpt(feature)} (it has {name_list(view.feature_names)}); write "
+                    "'view:feature' or 'view:*'"
                 )
 
     # ----------------------------------------------------------------- derived views
@@ -347,27 +351,12 @@ def _merge_sources(base: list[Any], override: list[Any]) -> list[Any]:
     return result
 
 
-def _format_errors(exc: ValidationError, origin: str | None) -> str:
-    lines = []
-    for error in exc.errors():
-        loc = ".".join(str(p) for p in error["loc"]) or "(top level)"
-        if origin:
-            loc = f"{origin}.{loc}"
-        message = error["msg"]
-        if error["type"] == "extra_forbidden":
-            message = "unknown key (check the spelling; unknown keys are not ignored)"
-        elif error["type"] == "missing":
-            message = "required field is missing"
-        lines.append(f"  - {loc}: {message}")
-    return "\n".join(lines)
-
-
 def _validate(data: Mapping[str, Any], *, origin: str | None, file_label: str) -> FleetSpec:
     try:
         return FleetSpec.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(
-            f"{file_label}: invalid fleet spec\n{_format_errors(exc, origin)}"
+            f"{file_label}: invalid fleet spec\n{format_errors(exc, origin)}"
         ) from None
 
 
@@ -384,8 +373,8 @@ def parse_spec(
     if environment is not None:
         if environment not in spec.environments:
             raise ConfigError(
-                f"{file_label}: environment {environment!r} is not declared; "
-                f"choose one of {sorted(spec.environments)}"
+                f"{file_label}: environment {excerpt(environment)} is not declared; "
+                f"choose one of {name_list(sorted(spec.environments))}"
             )
         overlay = spec.environments[environment] or {}
         merged = _merge_override(raw, overlay)

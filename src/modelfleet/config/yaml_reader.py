@@ -16,6 +16,7 @@ from typing import Any, Final
 import yaml
 
 from modelfleet.errors import ConfigError
+from modelfleet.quoting import excerpt
 
 MAX_BYTES: Final = 1 << 20  # 1 MiB: a fleet spec is a few kilobytes
 MAX_DEPTH: Final = 64
@@ -34,7 +35,7 @@ class UniqueKeyLoader(yaml.SafeLoader):
                 raise yaml.constructor.ConstructorError(
                     None,
                     None,
-                    f"duplicate key {key!r} (the later value would silently win)",
+                    f"duplicate key {excerpt(key)} (the later value would silently win)",
                     key_node.start_mark,
                 )
             seen.add(key)
@@ -52,7 +53,8 @@ def read_yaml(path: Path, *, what: str = "fleet spec") -> Any:
             )
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the {what} ({exc})") from None
+        detail = excerpt(str(exc), 160, quoted=False)
+        raise ConfigError(f"{path}: cannot read the {what} ({detail})") from None
     return parse_yaml(text, label=str(path), what=what)
 
 
@@ -70,7 +72,8 @@ def parse_yaml(text: str, *, label: str, what: str = "fleet spec") -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
+        # PyYAML's problem text may quote the offending characters: keep it short and escaped.
+        problem = excerpt(getattr(exc, "problem", None) or str(exc), 200, quoted=False)
         raise ConfigError(f"{label}: not valid YAML{where}: {problem}") from None
     except RecursionError:
         raise ConfigError(

@@ -25,6 +25,7 @@ from modelfleet.data.canonical import (
 )
 from modelfleet.data.engine import connect, fetch_all, literal, quote
 from modelfleet.data.mapping import MappedSource
+from modelfleet.quoting import excerpt, listing
 
 _SCOPE = "__scope"
 
@@ -87,32 +88,43 @@ def _ambiguous(
     con: duckdb.DuckDBPyConnection, scope_sql: str, key_list: str, keys: Sequence[str], name: str
 ) -> list[Finding]:
     """A duplicates error for each tenant whose join keys match several rows of the source."""
-    key_text = " || ', ' || ".join(f"'{k}=' || CAST({quote(k)} AS VARCHAR)" for k in keys)
+    # Key values are cells of the file: fetched apart and excerpted; the rows cited per value
+    # are capped (one value may repeat in thousands of rows).
+    key_values = ", ".join(f"CAST({quote(k)} AS VARCHAR)" for k in keys)
     rows = fetch_all(
         con,
         f"WITH d AS (SELECT {_SCOPE}, {key_list}, count(*) AS n, "
-        f"string_agg({SOURCE_COLUMN} || ' ' || {ROW_COLUMN}, ' and ' ORDER BY {ROW_COLUMN}) AS w "
+        f"list({SOURCE_COLUMN} || ' ' || {ROW_COLUMN} ORDER BY {ROW_COLUMN})[1:3] AS w, "
+        f"min({ROW_COLUMN}) AS first_row "
         f"FROM j GROUP BY ALL HAVING count(*) > 1), "
         f"u AS (SELECT DISTINCT {TENANT_COLUMN}, {scope_sql} AS {_SCOPE}, {key_list} FROM base) "
         f"SELECT u.{TENANT_COLUMN}, count(*), "
-        f"arg_min({key_text} || ' (' || d.w || ')', "
-        f"d.w, {MAX_EXAMPLES}) "
+        f"arg_min([{key_values}], d.first_row, {MAX_EXAMPLES}), "
+        f"arg_min(d.w, d.first_row, {MAX_EXAMPLES}), arg_min(d.n, d.first_row, {MAX_EXAMPLES}) "
         f"FROM u JOIN d USING ({_SCOPE}, {key_list}) GROUP BY ALL ORDER BY 1",
     )
     key_names = ", ".join(keys)
-    return [
-        Finding(
-            tenant=tenant,
-            check="duplicates",
-            severity="error",
-            column=key_names,
-            count=int(count),
-            message=(
-                f"tenant {tenant}: source '{name}' has several rows for {count} value(s) of "
-                f"({key_names}) this tenant joins on, e.g. {'; '.join(examples)}. The join is "
-                f"ambiguous: keep one row per ({key_names}) in that source"
-            ),
-            examples=tuple(examples),
+    findings = []
+    for tenant, count, values, places, repeats in rows:
+        examples = tuple(
+            ", ".join(f"{k}={excerpt(v)}" for k, v in zip(keys, value, strict=True))
+            + f" ({listing(where, n, limit=3, sep=' and ')})"
+            for value, where, n in zip(values, places, repeats, strict=True)
         )
-        for tenant, count, examples in rows
-    ]
+        findings.append(
+            Finding(
+                tenant=tenant,
+                check="duplicates",
+                severity="error",
+                column=key_names,
+                count=int(count),
+                message=(
+                    f"tenant {tenant}: source '{name}' has several rows for {count:,} value(s) "
+                    f"of ({key_names}) this tenant joins on, e.g. "
+                    f"{listing(examples, count, each=300)}. The join is ambiguous: keep one row "
+                    f"per ({key_names}) in that source"
+                ),
+                examples=examples,
+            )
+        )
+    return findings

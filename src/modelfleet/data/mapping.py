@@ -29,6 +29,7 @@ from modelfleet.data.coerce import convert, describe
 from modelfleet.data.engine import connect, fetch_all, literal, quote
 from modelfleet.data.sources import RawSource, delimiter_hint
 from modelfleet.errors import ConfigError, SourceError
+from modelfleet.quoting import excerpt, listing, name_list
 
 _ROW_INDEX = "__modelfleet_row"
 
@@ -127,7 +128,8 @@ def _resolve_names(
     unknown = sorted(set(source.columns) - set(types))
     if unknown:
         raise ConfigError(
-            f"{raw.label}: sources[{source.name}].columns maps {unknown}, which are not columns "
+            f"{raw.label}: sources[{source.name}].columns maps "
+            f"{name_list(unknown)}, which are not columns "
             f"of the fleet schema ({', '.join(types)}); declare them under schema.columns or "
             "remove the mapping"
         )
@@ -140,19 +142,21 @@ def _resolve_names(
             found[canonical] = name
             continue
         if canonical in source.columns:
-            problems.append(f"'{name}' (mapped to '{canonical}')" + _closest(name, available))
+            problems.append(
+                f"{excerpt(name)} (mapped to '{canonical}')" + _closest(name, available)
+            )
         elif canonical in required and canonical not in key_values:
             problems.append(
                 f"'{canonical}' (required; map it under sources[{source.name}].columns)"
                 + _closest(name, available)
             )
     if problems:
-        shown = ", ".join(repr(c) for c in available[:40])
-        more = f" and {len(available) - 40} more" if len(available) > 40 else ""
+        # A header may be a whole line of a wrong file: list a few names, each excerpted.
+        shown = listing(available, limit=20, sep=", ", quoted=True)
         hint = delimiter_hint(raw.table, source.csv) if source.resolved_format == "csv" else ""
         raise SourceError(
             f"{raw.label}: missing column(s) {', '.join(problems)}. The source has columns: "
-            f"{shown}{more}.{hint}"
+            f"{shown}.{hint}"
         )
     return found
 
@@ -162,7 +166,7 @@ def _closest(name: str, available: Sequence[str]) -> str:
     match = lowered.get(name.lower()) or next(
         iter(difflib.get_close_matches(name, available, n=1, cutoff=0.75)), None
     )
-    return f" (did you mean '{match}'?)" if match else ""
+    return f" (did you mean {excerpt(match)}?)" if match else ""
 
 
 def _conversion_findings(
@@ -188,15 +192,17 @@ def _conversion_findings(
         rows = fetch_all(
             con,
             f"SELECT {owner} AS t, count({bad}) AS n, "
-            f"arg_min(concat({SOURCE_COLUMN}, ' ', {ROW_COLUMN}, ': ', "
-            f"'''' || {bad} || ''''), {ROW_COLUMN}, {MAX_EXAMPLES}) AS ex "
+            # Where and what apart (both ordered by row, so aligned): the value is excerpted.
+            f"arg_min(concat({SOURCE_COLUMN}, ' ', {ROW_COLUMN}), {ROW_COLUMN}, {MAX_EXAMPLES}), "
+            f"arg_min({bad}, {ROW_COLUMN}, {MAX_EXAMPLES}) "
             f"FROM m WHERE {bad} IS NOT NULL GROUP BY ALL ORDER BY t NULLS FIRST",
         )
         wanted = describe(types[canonical], source.csv)
         column = f"'{canonical}'"
         if found[canonical] != canonical:
-            column += f" (the source's '{found[canonical]}')"
-        for owner_id, count, examples in rows:
+            column += f" (the source's {excerpt(found[canonical])})"
+        for owner_id, count, places, values in rows:
+            examples = [f"{p}: {excerpt(v)}" for p, v in zip(places, values, strict=True)]
             where = f"tenant {owner_id}: " if owner_id is not None else ""
             consequence = (
                 "Fix the values at the source"

@@ -28,6 +28,7 @@ from modelfleet.data.canonical import (
 from modelfleet.data.engine import connect, fetch_one, quote
 from modelfleet.data.mapping import MappedSource
 from modelfleet.data.plan import SourcePlan
+from modelfleet.quoting import excerpt, listing
 
 _VALID_ID = f"^{TENANT_ID_CHARS}$"
 
@@ -140,6 +141,7 @@ def _keyless_rows(mapped: MappedSource, schema: SchemaSpec, *, check_ids: bool) 
             f"{TENANT_COLUMN} AS t FROM m WHERE NOT regexp_full_match({TENANT_COLUMN}, "
             f"'{TENANT_ID_CHARS}'))",
         )
+        shown = listing(examples, count, sep=", ", quoted=True)
         findings.append(
             Finding(
                 tenant=None,
@@ -149,8 +151,8 @@ def _keyless_rows(mapped: MappedSource, schema: SchemaSpec, *, check_ids: bool) 
                 count=int(count),
                 message=(
                     f"{mapped.label}: {count} tenant id(s) contain characters other than letters, "
-                    f"digits, '.', '_' and '-', e.g. {', '.join(repr(e) for e in examples)}; their "
-                    "rows were dropped. Use ids without spaces or symbols in the key column(s)"
+                    f"digits, '.', '_' and '-', e.g. {shown}; their rows were dropped. Use ids "
+                    "without spaces or symbols in the key column(s)"
                 ),
                 examples=tuple(examples),
             )
@@ -162,15 +164,19 @@ def _keyless_rows(mapped: MappedSource, schema: SchemaSpec, *, check_ids: bool) 
 def _foreign_rows(mapped: MappedSource, tenant: str, count: int, schema: SchemaSpec) -> Finding:
     con = connect()
     con.register("m", mapped.table)
-    examples = fetch_one(
+    # The other key is a cell of the file: fetched apart from where it is, and excerpted.
+    places, keys = fetch_one(
         con,
-        f"SELECT arg_min({SOURCE_COLUMN} || ' ' || {ROW_COLUMN} || ': ' || "
-        f"coalesce({TENANT_COLUMN}, 'no key'), {ROW_COLUMN}, {MAX_EXAMPLES}) FROM m "
+        f"SELECT arg_min({SOURCE_COLUMN} || ' ' || {ROW_COLUMN}, {ROW_COLUMN}, {MAX_EXAMPLES}), "
+        f"arg_min(coalesce({TENANT_COLUMN}, ''), {ROW_COLUMN}, {MAX_EXAMPLES}) FROM m "
         f"WHERE {TENANT_COLUMN} IS DISTINCT FROM ?",
         [tenant],
     )
     con.close()
-    cited = tuple(examples[0]) if examples and examples[0] else ()
+    cited = tuple(
+        f"{where}: {excerpt(key) if key else 'no key'}"
+        for where, key in zip(places or (), keys or (), strict=True)
+    )
     return Finding(
         tenant=tenant,
         check="source",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from modelfleet.config.spec import ChecksSpec, FleetSpec, SchemaSpec, SourceSpec, ValidationSpec
 from modelfleet.data.canonical import KEY_SEPARATOR, TENANT_ID
 from modelfleet.errors import ConfigError
+from modelfleet.quoting import excerpt
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,8 @@ def plan_sources(spec: FleetSpec) -> SourcePlan:
 def _tenant_spec(spec: FleetSpec, tenant: str) -> FleetSpec:
     if not TENANT_ID.match(tenant):
         raise ConfigError(
-            f"tenants.overrides: {tenant!r} is not a valid tenant id (letters, digits, '.', '_' "
-            "and '-' only)"
+            f"tenants.overrides: {excerpt(tenant)} is not a valid tenant id (letters, digits, "
+            "'.', '_' and '-' only)"
         )
     values = spec.tenant_key_values(tenant)
     if values is not None:
@@ -96,6 +97,6 @@ def _tenant_spec(spec: FleetSpec, tenant: str) -> FleetSpec:
             raise ConfigError(
                 f"tenants.overrides.{tenant}.key must give every key column {list(key)} so "
                 f"that the values joined with '{KEY_SEPARATOR}' equal '{tenant}' "
-                f"(got {values})"
+                f"(got {excerpt(values, 120)})"
             )
     return spec.for_tenant(tenant)

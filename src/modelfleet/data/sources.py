@@ -7,20 +7,25 @@ so one bad cell becomes a finding with an example instead of a crash for the who
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from modelfleet.config.spec import CsvOptions, FleetSpec, SourceSpec
-from modelfleet.data.sql import mask_url, read_sql
+from modelfleet.data.limits import MAX_LINE_BYTES
+from modelfleet.data.parquet import read_parquet
+from modelfleet.data.sql import read_sql
 from modelfleet.errors import SourceError
+from modelfleet.quoting import excerpt, name_list, redact_url
 
 _SNIFF_BYTES = 8192
 _WIDE_ENCODINGS = ("utf-16", "utf_16", "utf16", "utf-32", "utf_32", "utf32")
 _OTHER_DELIMITERS = (",", ";", "\t", "|")
+_UTF8 = ("utf-8", "utf8", "utf_8")
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,7 @@ class RawSource:
 def describe_source(spec: FleetSpec, source: SourceSpec) -> str:
     """How messages name a source: its name plus its file path or password-masked URL."""
     if source.url is not None:
-        return f"source '{source.name}' ({mask_url(source.url)})"
+        return f"source '{source.name}' ({redact_url(source.url)})"
     return f"source '{source.name}' ({spec.source_path(source)})"
 
 
@@ -63,7 +68,7 @@ def read_source(spec: FleetSpec, source: SourceSpec) -> RawSource:
         path = spec.source_path(source)
         _check_file(path, label, source.name)
         if fmt == "parquet":
-            table = _read_parquet(path, label)
+            table = read_parquet(path, label)
             where, first = f"{path.name} row", 1
         else:
             table = _read_csv(path, source.csv, label)
@@ -90,29 +95,12 @@ def _check_file(path: Path, label: str, name: str) -> None:
         raise SourceError(f"{label}: the file is empty (0 bytes); export the data again")
 
 
-def _short(exc: BaseException, limit: int = 240) -> str:
+def _short(exc: BaseException, limit: int = 160) -> str:
+    """A library's error message, short and escaped: pyarrow quotes the offending line in it."""
     text = " ".join(str(exc).split())
     for prefix in ("CSV parse error: ", "CSV conversion error: "):
         text = text.replace(prefix, "")
-    # Garbage bytes make unreadable messages: keep them printable and short.
-    text = text.encode("ascii", "backslashreplace").decode("ascii")
-    return text if len(text) <= limit else text[:limit] + "..."
-
-
-def _read_parquet(path: Path, label: str) -> pa.Table:
-    try:
-        table = pq.read_table(path)
-    except (pa.ArrowException, OSError, ValueError) as exc:
-        raise SourceError(
-            f"{label}: cannot be read as Parquet ({_short(exc)}). Check that the file is "
-            "Parquet, or set the source's format: csv for a text file"
-        ) from exc
-    # Categorical (dictionary) columns are decoded so mapping sees plain value types.
-    for index, column_type in enumerate(table.schema.types):
-        if pa.types.is_dictionary(column_type):
-            decoded = table.column(index).cast(column_type.value_type)
-            table = table.set_column(index, table.field(index).name, decoded)
-    return table
+    return excerpt(text, limit, quoted=False)
 
 
 @dataclass
@@ -128,7 +116,7 @@ class _BadRows:
             where = f"line {row.number}" if row.number is not None else "a row"
             self.examples.append(
                 f"{where} has {row.actual_columns} fields instead of {row.expected_columns}: "
-                f"{_short(row.text, 80)!r}"
+                f"{excerpt(row.text)}"
             )
         return "skip"
 
@@ -145,12 +133,33 @@ def _sniff(path: Path, options: CsvOptions, label: str) -> None:
             f"{label}: looks like a binary file, not delimited text (it contains NUL bytes). "
             "Point the source at the CSV export; if the text is UTF-16, set csv.encoding: utf-16"
         )
+    if options.encoding.lower().startswith(_UTF8):
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # The sniffed block may end inside a multi-byte character: that is not an error.
+            if exc.start < len(head) - 3 or len(head) < _SNIFF_BYTES:
+                raise SourceError(
+                    f"{label}: is not valid {options.encoding} text (byte {exc.start:,} is "
+                    f"{head[exc.start : exc.start + 1]!r}). Set csv.encoding to the file's "
+                    "encoding (e.g. latin-1, cp1252), or point the source at the CSV export"
+                ) from None
+
+
+def _repeated(names: Sequence[str]) -> str:
+    """The column names that appear more than once, as a short listing (a header may be huge)."""
+    counts = Counter(names)
+    duplicated = sorted(n for n, c in counts.items() if c > 1)
+    return name_list(duplicated) if duplicated else ""
 
 
 def _read_csv(path: Path, options: CsvOptions, label: str) -> pa.Table:
     _sniff(path, options, label)
+    # One block bounds one line (pyarrow cannot split a row across blocks): MAX_LINE_BYTES.
     read = pacsv.ReadOptions(
-        encoding=options.encoding, autogenerate_column_names=not options.header
+        encoding=options.encoding,
+        autogenerate_column_names=not options.header,
+        block_size=MAX_LINE_BYTES,
     )
     bad = _BadRows()
     parse = pacsv.ParseOptions(
@@ -160,7 +169,7 @@ def _read_csv(path: Path, options: CsvOptions, label: str) -> pa.Table:
         # The first block gives the column names; every column is then read as text.
         with pacsv.open_csv(path, read_options=read, parse_options=parse) as reader:
             names = reader.schema.names
-        duplicated = sorted({n for n in names if names.count(n) > 1})
+        duplicated = _repeated(names)
         if duplicated:
             raise SourceError(
                 f"{label}: the header repeats column name(s) {duplicated}; give every column "
@@ -191,6 +200,12 @@ def _csv_error(exc: BaseException, options: CsvOptions, label: str) -> str:
     text = _short(exc)
     if "Empty CSV file" in text:
         return f"{label}: the file has no header line (it is empty or blank); export it again"
+    if "straddling object" in text or "straddles two block" in text:
+        return (
+            f"{label}: a line is longer than {MAX_LINE_BYTES:,} bytes, the limit for one line. "
+            "Check that this is the CSV export (not a binary or one-line file) and that "
+            "csv.quote matches the file (an unclosed quote runs to the end of the file)"
+        )
     if isinstance(exc, UnicodeError) or "UTF8" in text or "UTF-8" in text:
         return (
             f"{label}: is not valid {options.encoding} text ({text}). Set csv.encoding to the "
@@ -206,7 +221,10 @@ def _raise_ragged(path: Path, options: CsvOptions, label: str, count: int) -> No
     # Threaded reading does not know line numbers; re-scan single-threaded on this error path.
     bad = _BadRows()
     read = pacsv.ReadOptions(
-        encoding=options.encoding, autogenerate_column_names=not options.header, use_threads=False
+        encoding=options.encoding,
+        autogenerate_column_names=not options.header,
+        use_threads=False,
+        block_size=MAX_LINE_BYTES,
     )
     parse = pacsv.ParseOptions(
         delimiter=options.delimiter, quote_char=options.quote, invalid_row_handler=bad
@@ -224,8 +242,7 @@ def _raise_ragged(path: Path, options: CsvOptions, label: str, count: int) -> No
 
 
 def _check_columns(table: pa.Table, label: str) -> None:
-    names = table.column_names
-    duplicated = sorted({n for n in names if names.count(n) > 1})
+    duplicated = _repeated(table.column_names)
     if duplicated:
         raise SourceError(
             f"{label}: column name(s) {duplicated} appear more than once; give every column a "

@@ -13,53 +13,48 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from modelfleet.errors import SourceError
+from modelfleet.quoting import REDACTED, excerpt, redact_text, redact_url
 
 _SCHEME = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<rest>.*)$", re.DOTALL)
 _FETCH_ROWS = 100_000
 
 
-def _split_userinfo(url: str) -> tuple[str, str, str, str] | None:
-    """(scheme, user, password, after) of a URL with a password, else None.
+def mask_url(url: str) -> str:
+    """The URL with its password and secret query parameters replaced by ``***``, safe to print.
 
-    Parsed by hand rather than by SQLAlchemy: an unescaped '@' in a password makes URL parsers
-    cut the password short and print the rest of it as part of the host.
+    Kept under this name for its callers; :func:`modelfleet.quoting.redact_url` does the work.
     """
+    return redact_url(url)
+
+
+def _password(url: str) -> str | None:
+    """The password of ``url`` (cut at the last '@', like redact_url), to scrub it from text."""
     match = _SCHEME.match(url)
     if not match:
         return None
-    rest = match.group("rest")
-    at = rest.split("?", 1)[0].rfind("@")
+    rest = match.group("rest").split("?", 1)[0]
+    at = rest.rfind("@")
     if at < 0 or ":" not in rest[:at]:
         return None
-    user, password = rest[:at].split(":", 1)
-    return match.group("scheme"), user, password, rest[at:]
-
-
-def mask_url(url: str) -> str:
-    """The URL with its password replaced by ``***``, safe to print."""
-    parts = _split_userinfo(url)
-    if parts is None:
-        return url
-    scheme, user, _, after = parts
-    return f"{scheme}{user}:***{after}"
+    return rest[:at].split(":", 1)[1]
 
 
 def _scrub(text: str, url: str) -> str:
-    """A driver message without the password, in case the driver echoed the URL."""
-    text = text.replace(url, mask_url(url))
-    parts = _split_userinfo(url)
-    if parts is not None:
-        for secret in {parts[2], unquote(parts[2])}:
+    """A driver message without the password, short and escaped, in case it echoed the URL."""
+    text = redact_text(text.replace(url, redact_url(url)))
+    secret = _password(url)
+    if secret is not None:
+        for form in {secret, unquote(secret)}:
             # Very short secrets would turn every matching letter into *** and the message
             # into noise; drivers do not echo passwords, this is a second line of defence.
-            if len(secret) >= 3:
-                text = text.replace(secret, "***")
-    return " ".join(text.split())[:300]
+            if len(form) >= 3:
+                text = text.replace(form, REDACTED)
+    return excerpt(" ".join(text.split()), 300, quoted=False)
 
 
 def read_sql(url: str, query: str, label: str) -> pa.Table:
     """Run ``query`` against the database at ``url`` and return the result as Arrow."""
-    masked = mask_url(url)
+    masked = excerpt(redact_url(url), 200, quoted=False)
     try:
         engine = sa.create_engine(url, poolclass=NullPool)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:

@@ -25,9 +25,11 @@ from modelfleet.data.canonical import (
 )
 from modelfleet.data.engine import connect, fetch_all, quote
 from modelfleet.errors import ConfigError
+from modelfleet.quoting import listing
 
 _WHERE = f"{SOURCE_COLUMN} || ' ' || {ROW_COLUMN}"
 _NUMERIC: tuple[ColumnType, ...] = ("int", "float")
+_ROWS_PER_EXAMPLE = 3  # rows cited for one repeated timestamp
 
 
 def validate(
@@ -174,32 +176,39 @@ def _ranges(
 def _duplicates(con: duckdb.DuckDBPyConnection, ts: str) -> list[Finding]:
     rows = fetch_all(
         con,
-        # Find repeated keys with a cheap count first; cite rows only for those.
+        # Find repeated keys with a cheap count first; cite rows only for those, and only a few:
+        # one timestamp may repeat in thousands of rows (the message must not list them all).
         f"WITH k AS (SELECT {TENANT_COLUMN}, {ts} AS ts FROM t WHERE {ts} IS NOT NULL "
         f"GROUP BY ALL HAVING count(*) > 1), "
         f"d AS (SELECT t.{TENANT_COLUMN}, k.ts, count(*) AS n, "
-        f"string_agg({_WHERE}, ' and ' ORDER BY {ROW_COLUMN}) AS w FROM t "
+        f"list({_WHERE} ORDER BY {ROW_COLUMN})[1:{_ROWS_PER_EXAMPLE}] AS w FROM t "
         f"JOIN k ON t.{TENANT_COLUMN} = k.{TENANT_COLUMN} AND t.{ts} = k.ts GROUP BY ALL) "
         f"SELECT {TENANT_COLUMN}, count(*), sum(n), "
-        f"arg_min({_ts_text('ts')} || ' (' || w || ')', ts, {MAX_EXAMPLES}) "
-        "FROM d GROUP BY ALL ORDER BY 1",
+        f"arg_min({_ts_text('ts')}, ts, {MAX_EXAMPLES}), arg_min(w, ts, {MAX_EXAMPLES}), "
+        f"arg_min(n, ts, {MAX_EXAMPLES}) FROM d GROUP BY ALL ORDER BY 1",
     )
-    return [
-        Finding(
-            tenant=tenant,
-            check="duplicates",
-            severity="error",
-            column=None,
-            count=int(count),
-            message=(
-                f"tenant {tenant}: {count} timestamp(s) appear in more than one row ({rows_} rows "
-                f"in all), e.g. {'; '.join(examples)}. Keep one row per timestamp (aggregate or "
-                "drop the repeats at the source)"
-            ),
-            examples=tuple(examples),
+    findings = []
+    for tenant, count, rows_, stamps, places, repeats in rows:
+        examples = tuple(
+            f"{stamp} ({listing(where, n, limit=_ROWS_PER_EXAMPLE, sep=' and ')})"
+            for stamp, where, n in zip(stamps, places, repeats, strict=True)
         )
-        for tenant, count, rows_, examples in rows
-    ]
+        findings.append(
+            Finding(
+                tenant=tenant,
+                check="duplicates",
+                severity="error",
+                column=None,
+                count=int(count),
+                message=(
+                    f"tenant {tenant}: {count:,} timestamp(s) appear in more than one row "
+                    f"({int(rows_):,} rows in all), e.g. {listing(examples, count, each=200)}. "
+                    "Keep one row per timestamp (aggregate or drop the repeats at the source)"
+                ),
+                examples=examples,
+            )
+        )
+    return findings
 
 
 def _future(con: duckdb.DuckDBPyConnection, ts: str, now: datetime, policy: str) -> list[Finding]:

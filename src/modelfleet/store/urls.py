@@ -14,6 +14,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from modelfleet.errors import StoreError
+from modelfleet.quoting import excerpt, redact_url
 
 # scheme a user writes -> SQLAlchemy drivername. PostgreSQL always goes through psycopg 3,
 # the driver modelfleet depends on; bare "postgresql" would pick psycopg2 otherwise.
@@ -63,16 +64,19 @@ def parse_store_url(text: str) -> StoreURL:
     """Parse and normalise a store URL; raise StoreError naming the URL and supported schemes."""
     try:
         url = make_url(text.strip())
-    except ArgumentError as exc:
+    except ArgumentError:
+        # SQLAlchemy's own message repeats the whole URL, password included: not shown.
         raise StoreError(
-            f"metadata store URL {text!r} cannot be parsed ({exc}); "
+            f"metadata store URL {excerpt(redact_url(text.strip()), 120)} cannot be parsed; "
             f"use one of: {', '.join(SUPPORTED_FORMS)}"
-        ) from exc
+        ) from None
     driver = DRIVERS.get(url.drivername)
-    shown = url.render_as_string(hide_password=True)
+    # SQLAlchemy hides the userinfo password; redact_url also hides secrets in the query
+    # (libpq accepts ?password=...).
+    shown = redact_url(url.render_as_string(hide_password=True))
     if driver is None:
         raise StoreError(
-            f"metadata store URL {shown!r} uses the unsupported scheme {url.drivername!r}; "
-            f"use one of: {', '.join(SUPPORTED_FORMS)}"
+            f"metadata store URL {excerpt(shown, 120)} uses the unsupported scheme "
+            f"{excerpt(url.drivername)}; use one of: {', '.join(SUPPORTED_FORMS)}"
         )
     return StoreURL(url.set(drivername=driver), shown)

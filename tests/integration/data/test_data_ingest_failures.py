@@ -144,7 +144,7 @@ def test_rows_for_other_tenants_in_an_own_file_are_dropped_with_a_warning(
         "warning",
         30,
     )
-    assert finding.examples[0] == "own.csv line 32: 1"
+    assert finding.examples[0] == "own.csv line 32: '1'"
 
 
 def test_excluded_tenants_files_are_never_read(
