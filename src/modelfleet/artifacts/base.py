@@ -52,6 +52,14 @@ class ArtifactStore(Protocol):
         """
         ...
 
+    def entries(self) -> list[StoredEntry]:
+        """Every object in the store's folders: blobs, writers' temp files and strays."""
+        ...
+
+    def discard(self, entry: StoredEntry) -> None:
+        """Delete one blob or temp file found by :meth:`entries` (strays are never deleted)."""
+        ...
+
 
 @dataclass(frozen=True)
 class StoredEntry:
