@@ -15,10 +15,11 @@ starts, and building each tool's record objects from the plain data is inside th
 
 Each configuration runs ``--repeat`` times (fresh database each time); the table shows the
 median wall and CPU seconds of the timed part, the median and best runs per second and the ratio
-of modelfleet to MLflow medians. Durability settings are each tool's defaults: modelfleet's
-SQLite runs in WAL mode with ``synchronous=NORMAL``; MLflow's uses SQLite's defaults (rollback
-journal, ``synchronous=FULL``: an fsync per commit), so part of MLflow's wall time is waiting
-for the disk, which the CPU column shows. MLflow telemetry
+of modelfleet to MLflow medians. Durability: modelfleet's SQLite runs in WAL mode with
+``synchronous=FULL`` by default (an acknowledged write survives power loss); ``--synchronous
+full,normal`` (the default) times both levels, so the table shows what FULL costs. MLflow uses
+SQLite's defaults (rollback journal, ``synchronous=FULL``: an fsync per commit), so part of
+every wall time is waiting for the disk, which the CPU column shows. MLflow telemetry
 is off and a socket guard blocks (and counts) any network access.
 
 Run (from the repository root)::
@@ -78,12 +79,14 @@ def make_data(runs: int, n_params: int, n_metrics: int, seed: int = 0) -> list[R
     ]
 
 
-def bench_modelfleet(folder: Path, data: Sequence[RunData], batch: int) -> tuple[float, float]:
+def bench_modelfleet(
+    folder: Path, data: Sequence[RunData], batch: int, synchronous: str = "full"
+) -> tuple[float, float]:
     """Wall and CPU seconds to record ``data`` through modelfleet's Tracker, ``batch`` a call."""
     from modelfleet.tracking.records import TenantRunRecord, new_run_id
     from modelfleet.tracking.tracker import Tracker
 
-    tracker = Tracker.open(f"sqlite:///{folder / 'modelfleet.db'}")
+    tracker = Tracker.open(f"sqlite:///{folder / 'modelfleet.db'}?synchronous={synchronous}")
     try:
         fleet_run_id = tracker.start_fleet_run("bench", "dev", "0" * 64)
         start, cpu = time.perf_counter(), time.process_time()
@@ -160,7 +163,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--metrics", type=int, default=10)
     parser.add_argument("--batch", type=int, default=100, help="modelfleet records per call")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--synchronous",
+        default="full,normal",
+        help="modelfleet's SQLite synchronous levels to time, comma-separated (full, normal)",
+    )
     args = parser.parse_args(argv)
+    levels = [level.strip() for level in args.synchronous.split(",") if level.strip()]
 
     root = Path(tempfile.mkdtemp(prefix="modelfleet-bench-tracking-"))
     net_log = root / "network.log"
@@ -179,11 +188,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     import modelfleet.tracking.tracker  # noqa: F401
 
     data = make_data(args.runs, args.params, args.metrics)
-    configs: dict[str, Callable[[Path], tuple[float, float]]] = {
-        f"modelfleet, batch {args.batch}": lambda f: bench_modelfleet(f, data, args.batch),
-        "modelfleet, batch 1": lambda f: bench_modelfleet(f, data, 1),
-        "MLflow log_batch per run": lambda f: bench_mlflow(f, data),
-    }
+    configs: dict[str, Callable[[Path], tuple[float, float]]] = {}
+    for level in levels:
+        for batch in dict.fromkeys((args.batch, 1)):
+            configs[f"modelfleet, batch {batch}, {level}"] = lambda f, b=batch, lv=level: (
+                bench_modelfleet(f, data, b, lv)
+            )
+    configs["MLflow log_batch per run"] = lambda f: bench_mlflow(f, data)
     seconds: dict[str, list[float]] = {name: [] for name in configs}
     cpu_seconds: dict[str, list[float]] = {name: [] for name in configs}
     busy_before, cpu_before = bl.system_busy_seconds(), time.process_time()

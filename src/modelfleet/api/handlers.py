@@ -18,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from modelfleet.errors import ModelfleetError
+from modelfleet.errors import ArtifactIntegrityError, ModelfleetError
 from modelfleet.wire.base import ErrorField, ErrorOut
 
 log = logging.getLogger("modelfleet.api")
@@ -60,9 +60,12 @@ def describe(fields: Sequence[ErrorField]) -> str:
 
 async def _modelfleet_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ModelfleetError)
-    if exc.http_status >= 500:
+    # A damaged artifact is a state of the resource, not a server fault: 409, so clients and
+    # fuzzers see a refusal to act on it (retrying will not help until it is repaired).
+    status = 409 if isinstance(exc, ArtifactIntegrityError) else exc.http_status
+    if status >= 500:
         log.error("%s: %s", exc.headline, exc.message)
-    return error_response(exc.http_status, exc.headline, exc.message)
+    return error_response(status, exc.headline, exc.message)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -6,7 +6,13 @@ are atomic and idempotent, reads verify the sha256 before returning.
 
 from __future__ import annotations
 
-from modelfleet.artifacts.base import ArtifactRef, ArtifactStore, digest_of, store_root_of
+from modelfleet.artifacts.base import (
+    ArtifactRef,
+    ArtifactStore,
+    StoredEntry,
+    digest_of,
+    store_root_of,
+)
 from modelfleet.artifacts.factory import open_artifact_store
 from modelfleet.artifacts.local import LocalArtifactStore
 from modelfleet.artifacts.remote import FsspecArtifactStore
@@ -16,6 +22,7 @@ __all__ = [
     "ArtifactStore",
     "FsspecArtifactStore",
     "LocalArtifactStore",
+    "StoredEntry",
     "digest_of",
     "open_artifact_store",
     "store_root_of",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Final, Literal, Protocol, runtime_checkable
 
 from modelfleet.errors import ArtifactError, ArtifactIntegrityError
 
@@ -13,6 +14,10 @@ _DIGEST_RE = re.compile(r"[0-9a-f]{64}")
 
 # Temp names start with a dot so a listing of a shard folder can tell them from finished objects.
 TEMP_PREFIX = ".tmp-"
+# Verification streams blobs in chunks this big: memory stays flat however large a model is.
+CHUNK_BYTES: Final = 1 << 20
+
+EntryKind = Literal["blob", "temp", "stray"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,58 @@ class ArtifactStore(Protocol):
     def exists(self, digest: str) -> bool:
         """Tell whether bytes with this ``digest`` are stored."""
         ...
+
+    def verify(self, digest: str) -> int:
+        """Re-hash the stored bytes of ``digest`` in chunks and return their size.
+
+        NotFoundError when absent, ArtifactIntegrityError when they no longer match.
+        """
+        ...
+
+    def entries(self) -> list[StoredEntry]:
+        """Every object in the store's folders: blobs, writers' temp files and strays."""
+        ...
+
+    def discard(self, entry: StoredEntry) -> None:
+        """Delete one blob or temp file found by :meth:`entries` (strays are never deleted)."""
+        ...
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    """One object found in a store's folders: a blob, a writer's temp file, or something else.
+
+    ``key`` is relative to the store root (``ab/ab12...``); ``digest`` is set for blobs only;
+    ``modified_at`` is seconds since the epoch (the grace period of garbage collection).
+    """
+
+    key: str
+    kind: EntryKind
+    size_bytes: int
+    modified_at: float
+    digest: str | None = None
+
+
+def classify(key: str) -> tuple[EntryKind, str | None]:
+    """What an object at ``key`` (relative to the root) is: a blob, a temp file or a stray."""
+    shard, _, name = key.rpartition("/")
+    if "/" in shard:
+        return "stray", None
+    if name.startswith(TEMP_PREFIX):
+        return "temp", None
+    if _DIGEST_RE.fullmatch(name) is not None and shard == name[:2]:
+        return "blob", name
+    return "stray", None
+
+
+def digest_of_chunks(chunks: Iterable[bytes]) -> tuple[str, int]:
+    """The sha256 hex digest and total size of a stream of chunks, hashed as they come."""
+    hasher = hashlib.sha256()
+    size = 0
+    for chunk in chunks:
+        hasher.update(chunk)
+        size += len(chunk)
+    return hasher.hexdigest(), size
 
 
 def digest_of(data: bytes) -> str:

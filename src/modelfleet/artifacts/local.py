@@ -1,4 +1,10 @@
-"""Artifact store in a local folder: the zero-setup default."""
+"""Artifact store in a local folder: the zero-setup default.
+
+Durability: a blob is on disk before :meth:`LocalArtifactStore.put_bytes` returns, so the
+metadata row that references it (committed after) never points at bytes a power loss can take.
+The temp file is fsynced before its rename, the folder after it (the rename itself is a folder
+entry), and every folder the write creates is fsynced into its parent.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,14 @@ import uuid
 from pathlib import Path
 
 from modelfleet.artifacts.base import (
+    CHUNK_BYTES,
     TEMP_PREFIX,
     ArtifactRef,
+    StoredEntry,
     check_digest,
+    classify,
     digest_of,
+    digest_of_chunks,
     integrity_error,
     shard_key,
 )
@@ -41,7 +51,7 @@ class LocalArtifactStore:
         if _size_or_none(path) == len(data):
             return ref
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_dirs_durably(path.parent)
             _write_atomically(path, data)
         except OSError as exc:
             raise ArtifactError(
@@ -67,6 +77,56 @@ class LocalArtifactStore:
     def exists(self, digest: str) -> bool:
         """Tell whether a file for ``digest`` is present (without re-hashing it)."""
         return self.path_for(digest).is_file()
+
+    def verify(self, digest: str) -> int:
+        """Re-hash the file of ``digest`` in 1 MiB chunks (flat memory); return its size."""
+        path = self.path_for(digest)
+        try:
+            with path.open("rb") as handle:
+                actual, size = digest_of_chunks(iter(lambda: handle.read(CHUNK_BYTES), b""))
+        except FileNotFoundError as exc:
+            raise NotFoundError(f"artifact {digest} not found in {self.root}") from exc
+        except OSError as exc:
+            raise ArtifactError(f"cannot read artifact {digest} at {path}: {exc}") from exc
+        if actual != digest:
+            raise integrity_error(digest, actual, str(path))
+        return size
+
+    def entries(self) -> list[StoredEntry]:
+        """Every file under the root's shard folders (blobs, temp files, strays), unsorted."""
+        found: list[StoredEntry] = []
+        try:
+            shards = [e for e in os.scandir(self.root) if e.is_dir(follow_symlinks=False)]
+        except FileNotFoundError:
+            return found  # nothing was ever stored
+        except OSError as exc:
+            raise ArtifactError(f"cannot list artifact folder {self.root}: {exc}") from exc
+        for shard in shards:
+            try:
+                with os.scandir(shard.path) as listing:
+                    for entry in listing:
+                        key = f"{shard.name}/{entry.name}"
+                        kind, digest = classify(key)
+                        info = entry.stat(follow_symlinks=False)
+                        found.append(
+                            StoredEntry(key, kind, info.st_size, info.st_mtime, digest=digest)
+                        )
+            except FileNotFoundError:
+                continue  # a shard folder removed while we listed it
+            except OSError as exc:
+                raise ArtifactError(f"cannot list artifact folder {shard.path}: {exc}") from exc
+        return found
+
+    def discard(self, entry: StoredEntry) -> None:
+        """Delete one listed blob or temp file (the caller decided nothing references it)."""
+        if entry.kind == "stray" or classify(entry.key)[0] != entry.kind:
+            raise ArtifactError(f"refusing to delete {entry.key!r}: not a blob or temp file")
+        path = self.root / entry.key
+        try:
+            path.unlink(missing_ok=True)
+            fsync_directory(path.parent)
+        except OSError as exc:
+            raise ArtifactError(f"cannot delete {path}: {exc}") from exc
 
 
 def _size_or_none(path: Path) -> int | None:
@@ -98,3 +158,34 @@ def _write_atomically(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
+    # The rename is an entry of the folder: until the folder is synced a power loss may undo it.
+    fsync_directory(path.parent)
+
+
+def make_dirs_durably(folder: Path) -> None:
+    """Create ``folder`` and missing parents, fsyncing each new one into its parent."""
+    missing: list[Path] = []
+    current = folder
+    while not current.is_dir():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for new in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # a concurrent writer made it first
+            new.mkdir()
+        fsync_directory(new.parent)
+
+
+def fsync_directory(folder: Path) -> None:
+    """Flush a folder's entries (creations, renames, deletions) to disk.
+
+    POSIX only: Windows cannot open a folder as a file, and NTFS journals its metadata itself.
+    """
+    if os.name == "nt":
+        return
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import time
 import uuid
+from datetime import datetime
 from typing import Any
 
 from modelfleet.artifacts.base import (
+    CHUNK_BYTES,
     TEMP_PREFIX,
     ArtifactRef,
+    StoredEntry,
     check_digest,
+    classify,
     digest_of,
+    digest_of_chunks,
     integrity_error,
     shard_key,
 )
@@ -84,6 +90,54 @@ class FsspecArtifactStore:
                 f"cannot check artifact {digest} at {self.fs.unstrip_protocol(key)}: {exc}"
             ) from exc
 
+    def verify(self, digest: str) -> int:
+        """Re-hash the object of ``digest`` as it streams in 1 MiB chunks; return its size."""
+        key = self.key_for(digest)
+        try:
+            with self.fs.open(key, "rb") as handle:
+                actual, size = digest_of_chunks(iter(lambda: handle.read(CHUNK_BYTES), b""))
+        except FileNotFoundError as exc:
+            raise NotFoundError(
+                f"artifact {digest} not found in {self.fs.unstrip_protocol(self.root)}"
+            ) from exc
+        except _BACKEND_ERRORS as exc:
+            raise ArtifactError(
+                f"cannot read artifact {digest} from {self.fs.unstrip_protocol(key)}: {exc}"
+            ) from exc
+        if actual != digest:
+            raise integrity_error(digest, actual, self.fs.unstrip_protocol(key))
+        return size
+
+    def entries(self) -> list[StoredEntry]:
+        """Every object under the root (blobs, temp objects, strays), from one listing."""
+        try:
+            listing = self.fs.find(self.root, detail=True) if self.fs.exists(self.root) else {}
+        except _BACKEND_ERRORS as exc:
+            raise ArtifactError(
+                f"cannot list artifact store {self.fs.unstrip_protocol(self.root)}: {exc}"
+            ) from exc
+        found = []
+        # Backends differ on a leading "/" (memory:// adds one), so compare without it.
+        prefix = self.root.strip("/") + "/"
+        for path, info in listing.items():
+            key = str(path).strip("/").removeprefix(prefix)
+            kind, digest = classify(key)
+            size = int(info.get("size") or 0)
+            found.append(StoredEntry(key, kind, size, _modified_at(info), digest=digest))
+        return found
+
+    def discard(self, entry: StoredEntry) -> None:
+        """Delete one listed blob or temp object (the caller decided nothing references it)."""
+        if entry.kind == "stray" or classify(entry.key)[0] != entry.kind:
+            raise ArtifactError(f"refusing to delete {entry.key!r}: not a blob or temp object")
+        key = f"{self.root}/{entry.key}"
+        try:
+            self.fs.rm_file(key)
+        except FileNotFoundError:
+            return
+        except _BACKEND_ERRORS as exc:
+            raise ArtifactError(f"cannot delete {self.fs.unstrip_protocol(key)}: {exc}") from exc
+
     def _size_or_none(self, key: str) -> int | None:
         """Return the stored size of ``key`` or None when it is absent."""
         try:
@@ -110,3 +164,17 @@ class FsspecArtifactStore:
                 if self.fs.exists(tmp):
                     self.fs.rm_file(tmp)
             raise
+
+
+def _modified_at(info: dict[str, Any]) -> float:
+    """An object's modification time in epoch seconds, from whichever field its backend fills.
+
+    Unknown means "just now", so garbage collection's grace period protects it.
+    """
+    for field in ("mtime", "LastModified", "last_modified", "updated", "created"):
+        value = info.get(field)
+        if isinstance(value, datetime):
+            return value.timestamp()
+        if isinstance(value, int | float):
+            return float(value)
+    return time.time()

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from modelfleet.cli import demo, features, lifecycle, models, runs, server, train
+from modelfleet.cli import demo, doctor, features, lifecycle, models, runs, server, train
 from modelfleet.cli.context import CliState, fail
 from modelfleet.version import __version__
 
@@ -37,6 +37,7 @@ train.register(app)
 lifecycle.register(app)
 server.register(app)
 demo.register(app)
+doctor.register(app)
 
 
 def _version(value: bool) -> None:

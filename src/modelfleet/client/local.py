@@ -18,6 +18,7 @@ from modelfleet.config.spec import FleetSpec
 from modelfleet.config.specs import spec_for
 from modelfleet.errors import NotFoundError, UsageError
 from modelfleet.registry.queries import VersionQuery
+from modelfleet.registry.reads import ArtifactStores, VersionArtifacts
 from modelfleet.registry.records import ModelEvent, ModelVersion, PromotionBatch, PromotionOutcome
 from modelfleet.registry.refs import split_model
 from modelfleet.tracking.queries import RunQuery
@@ -38,6 +39,7 @@ class _Stores:
         self._lock = threading.Lock()
         self._tracker: Tracker | None = None
         self._registry: Registry | None = None
+        self.artifacts = ArtifactStores(settings.artifacts_url)
 
     def tracker(self) -> Tracker:
         with self._lock:
@@ -111,8 +113,15 @@ class LocalPlane:
 
     # -- registry reads
     def resolve(self, ref: str) -> ModelVersion:
-        """The version a reference names."""
-        return self._registry.resolve(ref)
+        """The version a reference names, its artifacts checked against their sha256.
+
+        ``models show``, cards and the control plane's version reads come here, so a damaged
+        artifact is refused wherever a version is shown; listings stay metadata-only reads
+        (``modelfleet doctor`` checks every version's artifacts at once).
+        """
+        version = self._registry.resolve(ref)
+        VersionArtifacts(version, self._stores.artifacts).verify()
+        return version
 
     def versions(self, model: str) -> list[ModelVersion]:
         """Every version of a model, newest first."""

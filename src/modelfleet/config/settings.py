@@ -16,6 +16,9 @@ from modelfleet.errors import ConfigError
 
 ENV_PREFIX = "MODELFLEET_"
 DEFAULT_EXECUTOR = "process"
+# SQLite durability: "full" (default) makes every commit survive power loss; "normal" saves an
+# fsync per commit and may lose the last commits on power loss (WAL: never a corrupt file).
+SQLITE_SYNCHRONOUS_LEVELS = ("full", "normal")
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,8 @@ class Settings:
     # Which executor trains tenants, by name or URL (see pipeline.executor_backends); the
     # name is checked when the executor is opened, since config sits below the pipeline.
     executor: str = DEFAULT_EXECUTOR
+    # MODELFLEET_SQLITE_SYNCHRONOUS; carried to the store as the SQLite URL's ?synchronous=.
+    sqlite_synchronous: str = "full"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], cwd: Path | None = None) -> Settings:
@@ -39,13 +44,16 @@ class Settings:
         if not home.is_absolute():
             home = (base / home).resolve()
         workers_text = env.get(f"{ENV_PREFIX}WORKERS", "")
+        synchronous = parse_sqlite_synchronous(env.get(f"{ENV_PREFIX}SQLITE_SYNCHRONOUS", ""))
+        store_url = env.get(f"{ENV_PREFIX}STORE_URL") or default_store_url(home)
         return cls(
             home=home,
-            store_url=env.get(f"{ENV_PREFIX}STORE_URL") or default_store_url(home),
+            store_url=with_sqlite_synchronous(store_url, synchronous),
             artifacts_url=env.get(f"{ENV_PREFIX}ARTIFACTS_URL") or str(home / "artifacts"),
             workers=parse_workers(workers_text, source=f"{ENV_PREFIX}WORKERS"),
             online_url=env.get(f"{ENV_PREFIX}ONLINE_URL") or default_online_url(home),
             executor=parse_executor(env.get(f"{ENV_PREFIX}EXECUTOR", "")),
+            sqlite_synchronous=synchronous,
         )
 
     @classmethod
@@ -65,7 +73,11 @@ class Settings:
         """A copy with the given fields replaced (CLI flags win over the environment)."""
         return replace(
             self,
-            store_url=store_url or self.store_url,
+            store_url=(
+                with_sqlite_synchronous(store_url, self.sqlite_synchronous)
+                if store_url
+                else self.store_url
+            ),
             artifacts_url=artifacts_url or self.artifacts_url,
             workers=workers if workers is not None else self.workers,
             online_url=online_url or self.online_url,
@@ -96,6 +108,29 @@ def parse_workers(text: str, *, source: str) -> int:
     if value < 1:
         raise ConfigError(f"{source}={value} must be at least 1")
     return value
+
+
+def parse_sqlite_synchronous(text: str) -> str:
+    """``full`` or ``normal`` from MODELFLEET_SQLITE_SYNCHRONOUS; empty means ``full``."""
+    value = text.strip().lower() or "full"
+    if value not in SQLITE_SYNCHRONOUS_LEVELS:
+        raise ConfigError(
+            f"{ENV_PREFIX}SQLITE_SYNCHRONOUS={text!r}: use full (default; every acknowledged "
+            "write survives power loss) or normal (faster commits; a power loss may undo the "
+            "last ones, never corrupting the store)"
+        )
+    return value
+
+
+def with_sqlite_synchronous(store_url: str, level: str) -> str:
+    """``store_url`` asking for ``level`` when it is a SQLite URL that does not choose one.
+
+    FULL is the store's own default, so it leaves the URL as written; a level already in the
+    URL wins over the variable (the more specific setting).
+    """
+    if level == "full" or not store_url.startswith("sqlite") or "synchronous=" in store_url:
+        return store_url
+    return f"{store_url}{'&' if '?' in store_url else '?'}synchronous={level}"
 
 
 def parse_executor(text: str) -> str:

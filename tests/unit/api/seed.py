@@ -1,7 +1,8 @@
 """A small registry home for control-plane, client and CLI tests, built without training.
 
-Runs are recorded as :class:`TenantRunRecord` directly with made-up artifact addresses and an
-explicit signature, so seeding takes milliseconds. The fleet ``demand`` has three environments
+Runs are recorded as :class:`TenantRunRecord` directly with an explicit signature and a
+stand-in model artifact (the run id's bytes, stored in the home's artifact store so version
+reads verify it), so seeding takes milliseconds. The fleet ``demand`` has three environments
 (dev -> staging -> prod); entering staging needs a 10% gain over the baseline, prod an approval.
 
 Seeded state: ``s1``, ``s2`` and ``s3`` each have version 1.0.0 in dev; ``s2``'s candidate is
@@ -19,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from modelfleet.artifacts import open_artifact_store
 from modelfleet.config.settings import Settings
 from modelfleet.config.spec import load_spec
 from modelfleet.registry.policy import PromotionPolicy
@@ -70,10 +72,17 @@ def run_id_for(tenant: str, n: int = 0) -> str:
     return hashlib.md5(f"{tenant}-{n}".encode()).hexdigest()
 
 
+def store_model_bytes(settings: Settings, runs: list[TenantRunRecord]) -> None:
+    """Store each run's stand-in model bytes (its id), which hash to its ``model`` digest."""
+    store = open_artifact_store(settings.artifacts_url)
+    for run in runs:
+        store.put_bytes(run.run_id.encode())
+
+
 def build_run(
     tenant: str, wmape: float, baseline: float, *, n: int = 0, **fields: Any
 ) -> TenantRunRecord:
-    """A succeeded run of ``demand/tenant`` with made-up artifacts and real-looking lineage."""
+    """A succeeded run of ``demand/tenant``: a stand-in model artifact, real-looking lineage."""
     run_id = run_id_for(tenant, n)
     digest = hashlib.sha256(run_id.encode()).hexdigest()
     values: dict[str, Any] = {
@@ -131,6 +140,7 @@ def seed_home(root: Path) -> Seeded:
             "s4", 0.5, 0.3, fleet_run_id=fleet_run, status="rejected", reason="worse than baseline"
         )
         tracker.record_runs([*runs, rejected])
+        store_model_bytes(settings, runs)
         tracker.finish_fleet_run(
             fleet_run, "succeeded", succeeded=3, rejected=1, failed=0, skipped=0
         )
@@ -148,6 +158,7 @@ def retrain(seeded: Seeded, tenant: str, wmape: float, baseline: float, n: int =
         fleet_run = tracker.start_fleet_run(FLEET, "dev", "cfg-1")
         run = build_run(tenant, wmape, baseline, n=n, fleet_run_id=fleet_run)
         tracker.record_runs([run])
+        store_model_bytes(seeded.settings, [run])
         registry = Registry(tracker.store, seeded.settings.artifacts_url)
         return str(registry.register(run, SIGNATURE, caller="trainer").version)
 

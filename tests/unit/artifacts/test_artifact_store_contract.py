@@ -163,3 +163,46 @@ def test_concurrent_puts_from_two_processes_are_safe(tmp_path: Path) -> None:
     digests = [hashlib.sha256(blob).hexdigest() for blob in blobs]
     assert [store.get_bytes(d) for d in digests] == blobs
     assert sorted(p.name for p in root.rglob("*") if p.is_file()) == sorted(digests)
+
+
+def test_verify_returns_the_size_of_intact_bytes(backend: Backend) -> None:
+    store, _, _ = backend
+    data = b"x" * (3 * 1024 * 1024 + 7)  # more than one 1 MiB chunk
+    ref = store.put_bytes(data)
+    assert store.verify(ref.digest) == len(data)
+
+
+def test_verify_detects_one_changed_byte(backend: Backend) -> None:
+    store, tamper, _ = backend
+    ref = store.put_bytes(b"original bytes")
+    tamper(ref.digest, b"original bytez")
+    with pytest.raises(ArtifactIntegrityError, match=ref.digest):
+        store.verify(ref.digest)
+
+
+def test_verify_of_missing_digest_raises_not_found(backend: Backend) -> None:
+    store, _, _ = backend
+    with pytest.raises(NotFoundError):
+        store.verify(hashlib.sha256(b"never stored").hexdigest())
+
+
+def test_entries_list_each_blob_with_its_digest_and_size(backend: Backend) -> None:
+    store, _, _ = backend
+    refs = [store.put_bytes(b"one"), store.put_bytes(b"two two")]
+    entries = {e.digest: e for e in store.entries()}
+    assert {d: (e.kind, e.size_bytes) for d, e in entries.items()} == {
+        r.digest: ("blob", r.size_bytes) for r in refs
+    }
+
+
+def test_entries_of_a_store_never_written_are_empty(backend: Backend) -> None:
+    store, _, _ = backend
+    assert store.entries() == []
+
+
+def test_discard_removes_a_blob(backend: Backend) -> None:
+    store, _, _ = backend
+    ref = store.put_bytes(b"doomed")
+    (entry,) = store.entries()
+    store.discard(entry)
+    assert not store.exists(ref.digest)

@@ -60,3 +60,34 @@ def test_executor_override_wins_over_the_environment(tmp_path: Path) -> None:
 
     assert base.with_overrides(executor="process").executor == "process"
     assert base.with_overrides(workers=2).executor == "inline"
+
+
+def test_sqlite_durability_defaults_to_full_and_leaves_the_url_as_is(tmp_path: Path) -> None:
+    settings = Settings.from_env({"MODELFLEET_HOME": str(tmp_path)})
+    assert settings.sqlite_synchronous == "full"
+    assert "synchronous" not in settings.store_url
+
+
+def test_sqlite_synchronous_normal_is_carried_in_the_store_url(tmp_path: Path) -> None:
+    env = {"MODELFLEET_HOME": str(tmp_path), "MODELFLEET_SQLITE_SYNCHRONOUS": "normal"}
+    settings = Settings.from_env(env)
+    assert settings.store_url.endswith("modelfleet.db?synchronous=normal")
+
+
+def test_sqlite_synchronous_reaches_a_store_url_given_as_an_override(tmp_path: Path) -> None:
+    env = {"MODELFLEET_HOME": str(tmp_path), "MODELFLEET_SQLITE_SYNCHRONOUS": "normal"}
+    settings = Settings.from_env(env).with_overrides(store_url="sqlite:///x.db")
+    assert settings.store_url == "sqlite:///x.db?synchronous=normal"
+
+
+def test_sqlite_synchronous_leaves_postgresql_urls_alone(tmp_path: Path) -> None:
+    env = {
+        "MODELFLEET_SQLITE_SYNCHRONOUS": "normal",
+        "MODELFLEET_STORE_URL": "postgresql://u@h/db",
+    }
+    assert Settings.from_env(env, cwd=tmp_path).store_url == "postgresql://u@h/db"
+
+
+def test_bad_sqlite_synchronous_names_the_variable_and_choices(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"MODELFLEET_SQLITE_SYNCHRONOUS='off'.*full.*normal"):
+        Settings.from_env({"MODELFLEET_SQLITE_SYNCHRONOUS": "off"}, cwd=tmp_path)

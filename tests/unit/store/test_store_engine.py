@@ -18,8 +18,8 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "nested" / "dir" / "mf.db"
 
 
-def _pragma(db_path: Path, name: str) -> object:
-    read_engine, _ = build_engines(parse_store_url(f"sqlite:///{db_path}"))
+def _pragma(db_path: Path, name: str, query: str = "") -> object:
+    read_engine, _ = build_engines(parse_store_url(f"sqlite:///{db_path}{query}"))
     try:
         with read_engine.connect() as connection:
             return connection.execute(text(f"PRAGMA {name}")).scalar()
@@ -38,12 +38,26 @@ def test_parent_folders_of_the_database_file_are_created(db_path: Path) -> None:
     [
         ("journal_mode", "wal"),
         ("busy_timeout", 30_000),
-        ("synchronous", 1),  # NORMAL
+        ("synchronous", 2),  # FULL: a commit survives power loss
         ("foreign_keys", 1),
     ],
 )
 def test_connections_are_configured(db_path: Path, pragma: str, expected: object) -> None:
     assert _pragma(db_path, pragma) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"), [("?synchronous=normal", 1), ("?synchronous=FULL", 2)]
+)
+def test_the_store_url_chooses_the_synchronous_level(
+    db_path: Path, query: str, expected: int
+) -> None:
+    assert _pragma(db_path, "synchronous", query) == expected
+
+
+def test_an_unknown_synchronous_level_is_refused_naming_the_choices(db_path: Path) -> None:
+    with pytest.raises(StoreError, match=r"synchronous='off'.*full.*normal"):
+        build_engines(parse_store_url(f"sqlite:///{db_path}?synchronous=off"))
 
 
 def test_a_write_transaction_holds_the_write_lock_from_its_start(db_path: Path) -> None:
