@@ -18,7 +18,7 @@ short ``headline`` for the CLI and the HTTP status a server answers with::
     ├── StoreError               the metadata store failed                     (503)
     │   └── OnlineStoreError     the online feature store failed               (503)
     ├── ArtifactError            the artifact store failed                     (503)
-    │   └── ArtifactIntegrityError  bytes on disk do not match their checksum  (500)
+    │   └── ArtifactIntegrityError  bytes on disk do not match their checksum  (409)
     ├── TrainingError            a model family could not fit or predict       (422)
     │   └── PackageError         a saved model package is unreadable or invalid
     └── ExecutorError            the worker pool failed                        (503)
@@ -128,7 +128,8 @@ class ArtifactIntegrityError(ArtifactError):
     """Stored bytes no longer match their content address: the file was changed or damaged."""
 
     headline = "artifact checksum mismatch"
-    http_status = 500
+    # A state of the resource, not a server fault: retrying will not help until it is repaired.
+    http_status = 409
 
 
 class TrainingError(ModelfleetError):
