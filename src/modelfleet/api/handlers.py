@@ -31,6 +31,8 @@ log = logging.getLogger("modelfleet.api")
 INVALID_REQUEST = "invalid request"
 TOO_LARGE = "request too large"
 MAX_MESSAGE = 300  # characters of one field message; never echo a huge input back
+MAX_LOC_PART = 60  # characters of one step of a field's path (a body's keys are the sender's)
+MAX_FIELDS = 20  # field errors in one answer: 80,000 unknown keys made a 17 MB answer
 
 
 def error_response(
@@ -63,7 +65,10 @@ def field_errors(errors: Sequence[Any]) -> list[ErrorField]:
     """Pydantic/FastAPI error dicts as :class:`ErrorField` entries (inputs are not echoed)."""
     fields = []
     for error in errors:
-        loc = [part if isinstance(part, int) else str(part) for part in error.get("loc", ())]
+        loc = [
+            part if isinstance(part, int) else str(part)[:MAX_LOC_PART]
+            for part in error.get("loc", ())
+        ]
         kind = str(error.get("type", "invalid"))
         message = str(error.get("msg", "invalid value"))
         if kind == "extra_forbidden":
@@ -91,8 +96,12 @@ async def _modelfleet_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    fields = field_errors(exc.errors())
-    return error_response(422, INVALID_REQUEST, describe(fields), fields)
+    errors = exc.errors()
+    fields = field_errors(errors[:MAX_FIELDS])
+    detail = describe(fields)
+    if len(errors) > MAX_FIELDS:
+        detail += f"; and {len(errors) - MAX_FIELDS} more invalid fields"
+    return error_response(422, INVALID_REQUEST, detail, fields)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -100,13 +109,14 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 400 and exc.__cause__ is not None:
         # FastAPI's "There was an error parsing the body": the JSON could not be decoded.
         cause = exc.__cause__
-        reason = (
-            "the body is not UTF-8 text"
-            if isinstance(cause, UnicodeDecodeError)
-            else "the body is nested too deeply"
-            if isinstance(cause, RecursionError)
-            else "the body could not be decoded"
-        )
+        if isinstance(cause, UnicodeDecodeError):
+            reason = "the body is not UTF-8 text"
+        elif isinstance(cause, RecursionError):
+            reason = "the body is nested too deeply"
+        elif isinstance(cause, ValueError) and "digits" in str(cause):
+            reason = "a number in the body has too many digits (at most 4300)"
+        else:
+            reason = "the body could not be decoded"
         fields = [ErrorField(loc=["body"], message=f"{reason}; send JSON", type="json_invalid")]
         return error_response(422, INVALID_REQUEST, describe(fields), fields)
     headers = dict(exc.headers or {})
