@@ -15,7 +15,8 @@ from fastapi import FastAPI
 
 from modelfleet.api import handlers
 from modelfleet.api.backend import ControlPlane, load_specs
-from modelfleet.api.limits import DEFAULT_MAX_BODY_BYTES, BodyLimit
+from modelfleet.api.limits import DEFAULT_MAX_BODY_BYTES, Limits, RequestLimits
+from modelfleet.api.responses import APP_ERRORS
 from modelfleet.api.routes import lifecycle, models, runs
 from modelfleet.api.routes.deps import Control
 from modelfleet.caller import local_user
@@ -30,11 +31,14 @@ def create_app(
     *,
     server_user: str | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    limits: Limits | None = None,
 ) -> FastAPI:
     """The control plane app over ``settings``' stores, applying the policies of ``specs``.
 
     ``specs`` are fleet.yaml paths, loaded now (a bad one raises ConfigError before the server
-    starts); their fleets can be promoted, other fleets' models are read-only here.
+    starts); their fleets can be promoted, other fleets' models are read-only here. ``limits``
+    bound each request (URL, query parameters, body size and JSON depth; ``max_body_bytes``
+    sets only the body size).
     """
     plane = ControlPlane(settings, load_specs(specs), server_user or local_user())
 
@@ -51,9 +55,10 @@ def create_app(
             "resolve aliases, promote, approve, roll back, read history and model cards."
         ),
         lifespan=lifespan,
+        responses=APP_ERRORS,
     )
     app.state.plane = plane
-    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(RequestLimits, limits=limits or Limits(max_body_bytes=max_body_bytes))
     handlers.install(app)
     app.include_router(runs.router)
     app.include_router(models.router)

@@ -45,7 +45,7 @@ def _check_column(name: str) -> str:
 
 
 def _check_tenant(tenant: str) -> str:
-    if not TENANT_PATTERN.match(tenant):
+    if not TENANT_PATTERN.fullmatch(tenant):
         raise ValueError(
             f"{tenant!r} is not a valid tenant id: use letters, digits, '.', '_' or '-' "
             "(multi-column keys join with '-')"

@@ -77,7 +77,7 @@ Duration = Annotated[
 
 
 def _identifier(value: str, what: str, pattern: re.Pattern[str]) -> str:
-    if not pattern.match(value):
+    if not pattern.fullmatch(value):
         raise ValueError(
             f"{value!r} is not a valid {what}: use letters, digits and underscores, "
             "starting with a letter (it becomes a column name)"

@@ -134,7 +134,7 @@ class FleetSpec(Strict):
     @field_validator("name")
     @classmethod
     def _slug(cls, value: str) -> str:
-        if not NAME_PATTERN.match(value):
+        if not NAME_PATTERN.fullmatch(value):
             raise ValueError("use letters, digits, '.', '_' or '-' (no spaces or slashes)")
         return value
 
@@ -166,7 +166,7 @@ class FleetSpec(Strict):
                 "the horizon"
             )
         for env, overlay in self.environments.items():
-            if not NAME_PATTERN.match(env):
+            if not NAME_PATTERN.fullmatch(env):
                 raise ValueError(f"environments: {excerpt(env)} is not a valid environment name")
             extra = sorted(set(overlay or {}) - ENVIRONMENT_KEYS)
             if extra:

@@ -74,7 +74,7 @@ def parse_ref(text: str) -> ModelRef:
 
 def check_alias(alias: str) -> str:
     """Return ``alias`` if it is a valid alias name (letters, digits, '.', '_', '-')."""
-    if not isinstance(alias, str) or not ALIAS_PATTERN.match(alias):
+    if not isinstance(alias, str) or not ALIAS_PATTERN.fullmatch(alias):
         raise UsageError(
             f"{alias!r} is not a valid alias: start with a letter or digit, then letters, "
             "digits, '.', '_' or '-' (e.g. prod, staging, champion)"
@@ -88,7 +88,7 @@ def check_alias(alias: str) -> str:
 
 
 def _fleet(fleet: str, whole: str) -> str:
-    if not NAME_PATTERN.match(fleet):
+    if not NAME_PATTERN.fullmatch(fleet):
         raise UsageError(
             f"{whole!r}: fleet name {fleet!r} is not valid (letters, digits, '.', '_', '-'); "
             f"write {FORMS}"
@@ -97,7 +97,7 @@ def _fleet(fleet: str, whole: str) -> str:
 
 
 def _tenant(tenant: str, whole: str) -> str:
-    if not TENANT_PATTERN.match(tenant):
+    if not TENANT_PATTERN.fullmatch(tenant):
         raise UsageError(
             f"{whole!r}: tenant id {tenant!r} is not valid (letters, digits, '.', '_', '-'); "
             f"write {FORMS}"

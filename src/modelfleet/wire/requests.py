@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, WithJsonSchema, model_validator
 
-from modelfleet.registry.refs import ALIAS_PATTERN
 from modelfleet.wire.base import In
+from modelfleet.wire.rules import ALIAS_RULE
 
 SEMVER = r"^(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})$"
 TAG_KEY = r"^[A-Za-z0-9_][A-Za-z0-9_.\-/]{0,99}$"
 
 Environment = Annotated[
     str,
-    StringConstraints(pattern=ALIAS_PATTERN.pattern),
+    ALIAS_RULE,
     Field(description="environment (an alias), e.g. staging or prod"),
 ]
 Version = Annotated[
@@ -30,6 +30,21 @@ Reason = Annotated[
 ]
 TagKey = Annotated[str, StringConstraints(pattern=TAG_KEY)]
 TagValue = Annotated[str, StringConstraints(max_length=500)]
+MAX_TAGS = 100
+# Pydantic documents key rules as patternProperties, which leaves every other key open in JSON
+# Schema; propertyNames says what the validator enforces: every key follows TAG_KEY.
+Tags = Annotated[
+    dict[TagKey, TagValue],
+    Field(max_length=MAX_TAGS),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "propertyNames": {"pattern": TAG_KEY},
+            "additionalProperties": {"type": "string", "maxLength": 500},
+            "maxProperties": MAX_TAGS,
+        }
+    ),
+]
 
 
 class PromoteIn(In):
@@ -89,15 +104,25 @@ class AliasIn(In):
 class RegisterIn(In):
     """Register a succeeded run as a candidate version (its signature from its metadata)."""
 
-    tags: dict[TagKey, TagValue] = Field(default_factory=dict, max_length=100)
+    tags: Tags = Field(default_factory=dict)
     description: Annotated[str, StringConstraints(max_length=10_000)] = ""
 
 
 class MetadataPatchIn(In):
     """Change a version's tags and/or description: a new PATCH version records it."""
 
-    tags: dict[TagKey, TagValue] | None = Field(
-        default=None, max_length=100, description="tags to set (merged over the current ones)"
+    # The schema says what the validator below refuses: at least one of the two, not null.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["tags"], "properties": {"tags": {"type": "object"}}},
+                {"required": ["description"], "properties": {"description": {"type": "string"}}},
+            ]
+        }
+    )
+
+    tags: Tags | None = Field(
+        default=None, description="tags to set (merged over the current ones)"
     )
     description: Annotated[str, StringConstraints(max_length=10_000)] | None = None
     reason: Reason = ""

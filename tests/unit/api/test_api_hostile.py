@@ -65,10 +65,18 @@ def test_huge_body_is_413_before_it_is_read(api: Any) -> None:
     assert response.json()["error"] == "request too large"
 
 
-def test_huge_query_string_value_is_refused(api: Any) -> None:
+def test_huge_query_string_value_is_414_before_it_is_parsed(api: Any) -> None:
     response = api.get("/api/v1/models", params={"fleet": "f" * 20_000})
 
+    assert response.status_code == 414
+    assert response.json()["error"] == "URI too long"
+
+
+def test_long_query_value_under_the_url_limit_is_422_naming_it(api: Any) -> None:
+    response = api.get("/api/v1/models", params={"fleet": "f" * 2_000})
+
     assert response.status_code == 422
+    assert "query.fleet" in _fields(response)
 
 
 def test_non_json_body_is_422_saying_so(api: Any) -> None:

@@ -112,10 +112,19 @@ def test_card_html_forbids_scripts(api: Any) -> None:
     assert "<h2>Metrics vs baseline</h2>" in response.text
 
 
-def test_card_with_alias_and_version_is_422(api: Any) -> None:
+def test_card_with_alias_and_the_version_it_points_at_is_that_card(api: Any) -> None:
     response = api.get(
         f"/api/v1/models/{FLEET}/s1/card", params={"alias": "dev", "version": "1.0.0"}
     )
 
-    assert response.status_code == 422
-    assert response.json()["error"] == "invalid request"
+    assert response.status_code == 200
+    assert "1.0.0" in response.text
+
+
+def test_card_with_alias_and_another_version_is_409_naming_both(api: Any) -> None:
+    response = api.get(
+        f"/api/v1/models/{FLEET}/s1/card", params={"alias": "dev", "version": "2.0.0"}
+    )
+
+    assert response.status_code == 409
+    assert "demand/s1@dev is version 1.0.0, not 2.0.0" in response.json()["detail"]

@@ -17,12 +17,12 @@ from modelfleet.api.params import (
     TenantPath,
     VersionPath,
 )
+from modelfleet.api.responses import WRITE_ERRORS
 from modelfleet.api.routes.deps import Control, Plane
 from modelfleet.wire import (
     AliasIn,
     ApproveIn,
     BatchRollbackIn,
-    ErrorOut,
     FleetPromoteIn,
     MetadataPatchIn,
     ModelEventOut,
@@ -35,16 +35,7 @@ from modelfleet.wire import (
     WriteIn,
 )
 
-router = APIRouter(
-    prefix="/api/v1",
-    tags=["lifecycle"],
-    responses={
-        404: {"model": ErrorOut},
-        409: {"model": ErrorOut, "description": "conflicts with the current state"},
-        422: {"model": ErrorOut},
-        503: {"model": ErrorOut},
-    },
-)
+router = APIRouter(prefix="/api/v1", tags=["lifecycle"], responses=WRITE_ERRORS)
 
 
 @router.post("/runs/{run_id}/register", response_model=ModelVersionOut)

@@ -9,29 +9,28 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from modelfleet.api.params import (
-    ALIAS_PATTERN,
     MAX_LIMIT,
-    SEMVER_PATTERN,
     AliasPath,
+    AliasQuery,
     EnvQuery,
     FleetPath,
     FleetQuery,
     LimitQuery,
+    MetricsQuery,
+    TagsQuery,
     TenantPath,
     TenantQuery,
     VersionPath,
 )
+from modelfleet.api.params import VersionQuery as VersionNumberQuery
+from modelfleet.api.responses import LOOKUP_ERRORS, WRITE_ERRORS
 from modelfleet.api.routes.deps import Control, Plane
-from modelfleet.errors import UsageError
+from modelfleet.errors import ConflictError, UsageError
 from modelfleet.registry.queries import VersionQuery
 from modelfleet.registry.records import MetricFilter
-from modelfleet.wire import ErrorOut, ModelEventOut, ModelOut, ModelVersionOut
+from modelfleet.wire import ModelEventOut, ModelOut, ModelVersionOut
 
-router = APIRouter(
-    prefix="/api/v1/models",
-    tags=["models"],
-    responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}, 503: {"model": ErrorOut}},
-)
+router = APIRouter(prefix="/api/v1/models", tags=["models"], responses=LOOKUP_ERRORS)
 
 # Card pages are static documents: no scripts, no outside resources, inline style only.
 CARD_HEADERS = {
@@ -41,23 +40,8 @@ CARD_HEADERS = {
 
 
 def parse_tags(values: list[str]) -> dict[str, str]:
-    """``["customer:acme", "tier:gold"]`` as a mapping; 422 naming the bad entry otherwise."""
-    tags: dict[str, str] = {}
-    for index, value in enumerate(values):
-        key, colon, text = value.partition(":")
-        if not colon or not key:
-            raise RequestValidationError(
-                [
-                    {
-                        "type": "value_error",
-                        "loc": ("query", "tag", index),
-                        "msg": f"{value[:80]!r} is not a tag filter: write KEY:VALUE, e.g. "
-                        "customer:acme",
-                    }
-                ]
-            )
-        tags[key] = text
-    return tags
+    """``["customer:acme", "tier:gold"]`` as a mapping (each entry passed the KEY:VALUE rule)."""
+    return {key: text for key, _, text in (value.partition(":") for value in values)}
 
 
 def parse_metrics(values: list[str]) -> list[MetricFilter]:
@@ -78,17 +62,12 @@ def search_models(
     plane: Plane,
     fleet: FleetQuery = None,
     tenant: TenantQuery = None,
-    tag: Annotated[
-        list[str], Query(max_length=200, description="KEY:VALUE, repeatable; all must match")
-    ] = [],  # noqa: B006 - FastAPI copies query defaults
+    tag: TagsQuery = [],  # noqa: B006 - FastAPI copies query defaults
     env: EnvQuery = None,
     status: Annotated[
         Literal["candidate", "active", "archived"] | None, Query(description="version status")
     ] = None,
-    metric: Annotated[
-        list[str],
-        Query(max_length=200, description="e.g. wmape>0.3 or baseline.mae<=12; repeatable"),
-    ] = [],  # noqa: B006
+    metric: MetricsQuery = [],  # noqa: B006
     latest_only: Annotated[bool, Query(description="each model's newest match only")] = False,
     limit: LimitQuery = 100,
 ) -> list[ModelVersionOut]:
@@ -154,10 +133,18 @@ def history(
     return [ModelEventOut.of(e) for e in plane.history(f"{fleet}/{tenant}", limit)]
 
 
+# The card answers a document, not JSON: its 200 content types are declared here, and the
+# route's response class is the bare Response so the error answers stay documented as JSON.
+CARD_CONTENT = {
+    "text/markdown": {"schema": {"type": "string"}},
+    "text/html": {"schema": {"type": "string"}},
+}
+
+
 @router.get(
     "/{fleet}/{tenant}/card",
-    response_class=PlainTextResponse,
-    responses={200: {"content": {"text/markdown": {}, "text/html": {}}}},
+    response_class=Response,
+    responses={200: {"description": "the model card", "content": CARD_CONTENT}, **WRITE_ERRORS},
 )
 def card(
     control: Control,
@@ -165,14 +152,23 @@ def card(
     fleet: FleetPath,
     tenant: TenantPath,
     format: Annotated[Literal["markdown", "html"], Query(description="card format")] = "markdown",
-    alias: Annotated[str | None, Query(pattern=ALIAS_PATTERN, description="e.g. prod")] = None,
-    version: Annotated[str | None, Query(pattern=SEMVER_PATTERN, description="e.g. 1.2.0")] = None,
+    alias: AliasQuery = None,
+    version: VersionNumberQuery = None,
 ) -> Response:
-    """The model card of a version (by alias or number; default the newest not archived)."""
-    if alias is not None and version is not None:
-        raise UsageError("give alias or version, not both")
+    """The model card of a version (by alias or number; default the newest not archived).
+
+    Given both, ``version`` is the card's and ``alias`` a precondition: 409 unless the alias
+    points at that version (a schema cannot say "not both", and the pair has a meaning).
+    """
     model = f"{fleet}/{tenant}"
-    ref = f"{model}@{alias}" if alias else f"{model}:{version}" if version else model
+    if alias is not None and version is not None:
+        held = str(plane.resolve(f"{model}@{alias}").version)
+        if held != version:
+            raise ConflictError(
+                f"{model}@{alias} is version {held}, not {version}; ask for the card by alias "
+                "or by version"
+            )
+    ref = f"{model}:{version}" if version else f"{model}@{alias}" if alias else model
     text = plane.card(ref, format, control.spec(fleet))
     if format == "html":
         return HTMLResponse(text, headers=CARD_HEADERS)

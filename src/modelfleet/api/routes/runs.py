@@ -13,15 +13,12 @@ from modelfleet.api.params import (
     RunIdPath,
     TenantQuery,
 )
+from modelfleet.api.responses import LOOKUP_ERRORS
 from modelfleet.api.routes.deps import Plane
 from modelfleet.tracking.queries import RunQuery
-from modelfleet.wire import ErrorOut, FleetRunOut, RunOut
+from modelfleet.wire import FleetRunOut, RunOut
 
-router = APIRouter(
-    prefix="/api/v1",
-    tags=["runs"],
-    responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}, 503: {"model": ErrorOut}},
-)
+router = APIRouter(prefix="/api/v1", tags=["runs"], responses=LOOKUP_ERRORS)
 
 
 @router.get("/runs", response_model=list[RunOut])
