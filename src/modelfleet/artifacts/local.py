@@ -9,6 +9,7 @@ entry), and every folder the write creates is fsynced into its parent.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import uuid
 from pathlib import Path
@@ -26,6 +27,9 @@ from modelfleet.artifacts.base import (
     shard_key,
 )
 from modelfleet.errors import ArtifactError, NotFoundError
+
+# Out of space and out of quota: both mean "free space", whatever the filesystem calls it.
+_DISK_FULL = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
 
 
 class LocalArtifactStore:
@@ -54,6 +58,13 @@ class LocalArtifactStore:
             make_dirs_durably(path.parent)
             _write_atomically(path, data)
         except OSError as exc:
+            if exc.errno in _DISK_FULL:
+                # The one fault the user fixes outside modelfleet: say so first, not as errno.
+                raise ArtifactError(
+                    f"the artifact folder is full ({exc.strerror}): cannot write artifact "
+                    f"{digest[:12]} to {self.root}. Free space there (or point "
+                    "MODELFLEET_ARTIFACTS_URL elsewhere) and re-run; no partial file was kept."
+                ) from exc
             raise ArtifactError(
                 f"cannot write artifact {digest} to {path}: {exc}. "
                 "Check that the artifact folder exists, is writable and has free space."
