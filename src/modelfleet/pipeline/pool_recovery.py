@@ -52,10 +52,14 @@ def classify(
 ) -> Verdicts:
     """Sort the tokens in flight when a pool broke into failed, suspects and bystanders.
 
-    ``ledger`` maps worker pid to its last entry, ``exitcodes`` worker pid to its exit code.
+    ``ledger`` maps worker pid to its last entry, ``exitcodes`` each of the broken pool's
+    workers to its exit code.
     When nothing points at a culprit, every task in flight is a suspect (the old, safe rule).
     """
-    running = {e.token: e for e in ledger.values() if e.token in in_flight}
+    # Only the broken pool's own workers count: a worker of an earlier pool may have left an
+    # entry for the same token (it ran it before that pool broke), and which of the two a
+    # folder listing yields first is arbitrary.
+    running = {e.token: e for e in ledger.values() if e.token in in_flight and e.pid in exitcodes}
     failed: dict[int, tuple[str, TaskUsage]] = {}
     suspects: set[int] = set()
     deaths: dict[int, TaskUsage] = {}

@@ -66,6 +66,15 @@ def test_an_old_ledger_entry_of_a_finished_task_is_ignored() -> None:
     assert verdicts.suspects == frozenset({5})  # no clue about 5: suspected, not convicted
 
 
+def test_an_entry_left_by_a_worker_of_an_earlier_pool_is_ignored() -> None:
+    # Token 1 ran on pid 9 before an earlier pool broke, then alone on pid 10, which died.
+    ledger = {10: LedgerEntry(10, 1, 0), 9: LedgerEntry(9, 1, 0)}
+
+    verdicts = classify(frozenset({1}), ledger, {10: KILL})
+
+    assert verdicts.deaths[1].exit_signal == signal.SIGKILL
+
+
 def test_a_death_reason_names_the_signal_and_the_memory_reached() -> None:
     reason = death_reason(TaskUsage(peak_rss_bytes=812 << 20, exit_signal=signal.SIGKILL))
 
