@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -23,6 +24,7 @@ from rich.table import Table
 
 from modelfleet.cli.context import print_json_lines
 from modelfleet.cli.signals import exit_code, stop_message
+from modelfleet.quoting import excerpt
 
 if TYPE_CHECKING:
     from modelfleet.client import Client
@@ -108,6 +110,7 @@ def train_with_progress(
     force: bool = False,
     tenants: Sequence[str] | None = None,
     executor: str | None = None,
+    allow_identical: bool = False,
 ) -> FleetRunSummary:
     """Train with a progress bar; Ctrl-C says how to resume and exits 130."""
     try:
@@ -119,6 +122,7 @@ def train_with_progress(
                 tenants=tenants,
                 executor=executor,
                 listener=listener,
+                allow_identical=allow_identical,
             )
     except KeyboardInterrupt as exc:
         # Typer swallows KeyboardInterrupt before the entry point sees it, so say it here.
@@ -134,9 +138,12 @@ def print_summary(summary: FleetRunSummary, *, max_rows: int = 40) -> None:
             "tenants were kept, the others trained in this run"
         )
     if not summary.records:
+        for finding in summary.findings:
+            console.print(f"[yellow]{finding.severity}[/] {finding.message}")
         console.print(
             f"[bold]{summary.status}[/]: nothing to train, {len(summary.skipped)} tenant(s) "
-            f"already done in {summary.duration_seconds:.1f}s (use --force to retrain)"
+            f"already done{_still_failing(summary)} in {summary.duration_seconds:.1f}s "
+            "(use --force to retrain)"
         )
         return
     records = sorted(
@@ -175,12 +182,33 @@ def print_summary(summary: FleetRunSummary, *, max_rows: int = 40) -> None:
     for finding in summary.findings:
         console.print(f"[yellow]{finding.severity}[/] {finding.message}")
     for tenant, why in sorted(summary.unregistered.items()):
-        console.print(f"[red]not registered[/] {tenant[:60]}: {why}", markup=True)
+        console.print(f"[red]not registered[/] {escape(excerpt(tenant))}: {escape(why)}")
+    for tenant, why in sorted(summary.unrecorded.items()):
+        console.print(f"[red]not recorded[/] {escape(excerpt(tenant))}: {escape(why)}")
+    if summary.reused:
+        console.print(
+            f"{len(summary.reused)} tenant(s) retrained to exactly their registered version "
+            "(same data, spec and signature): that version was kept, no new one made "
+            "(--allow-identical makes one anyway)"
+        )
+    failed = summary.count("failed") + len(summary.unrecorded) + summary.invalid_ids
+    invalid = f" ({summary.invalid_ids} with an invalid id)" if summary.invalid_ids else ""
     console.print(
         f"[bold]{summary.status}[/]: [green]{summary.count('succeeded')} succeeded[/], "
         f"[yellow]{summary.count('rejected')} rejected[/], "
-        f"[red]{summary.count('failed')} failed[/], "
-        f"{len(summary.skipped)} skipped in {summary.duration_seconds:.1f}s"
+        f"[red]{failed} failed[/]{invalid}, "
+        f"{len(summary.skipped)} skipped{_still_failing(summary)} in "
+        f"{summary.duration_seconds:.1f}s"
+    )
+
+
+def _still_failing(summary: FleetRunSummary) -> str:
+    """', N still failing (…)' for tenants whose failure on the same data is already recorded."""
+    if not summary.still_failing:
+        return ""
+    return (
+        f", {len(summary.still_failing)} still failing on the same data (recorded before: "
+        f"modelfleet runs list --fleet {summary.fleet} --status failed)"
     )
 
 

@@ -9,6 +9,10 @@ import typer
 
 from modelfleet.cli.context import state
 
+# docs/reliability.md "Exit codes": the same fleet and data give the same code on every re-run.
+EXIT_PARTIAL = 3
+TRAIN_EXIT_CODES = {"failed": 1, "partial": EXIT_PARTIAL}
+
 SpecArg = Annotated[Path, typer.Argument(help="Path to the fleet.yaml.", show_default=False)]
 
 
@@ -69,14 +73,29 @@ def train(
             show_default=False,
         ),
     ] = None,
+    allow_identical: Annotated[
+        bool,
+        typer.Option(
+            "--allow-identical",
+            help="Register a new version even when a retrain repeats one exactly (same data, "
+            "spec and signature); by default that version is kept.",
+        ),
+    ] = False,
 ) -> None:
     """Train every selected tenant of a fleet; re-running skips tenants already done."""
     from modelfleet.cli.render import print_summary, train_with_progress
 
     client = state(ctx).local_client(workers=workers)
     summary = train_with_progress(
-        client, spec, env, force=force, tenants=tenant or None, executor=executor
+        client,
+        spec,
+        env,
+        force=force,
+        tenants=tenant or None,
+        executor=executor,
+        allow_identical=allow_identical,
     )
     print_summary(summary)
-    if summary.status == "failed":
-        raise typer.Exit(1)
+    code = TRAIN_EXIT_CODES.get(summary.status, 0)
+    if code:
+        raise typer.Exit(code)

@@ -73,7 +73,7 @@ class Client:
         settings = Settings.from_env(env).with_overrides(
             store_url=store_url, artifacts_url=artifacts_url, workers=workers
         )
-        return cls(LocalPlane(settings, caller))
+        return cls(LocalPlane(settings, caller, say_where=True))
 
     @classmethod
     def over_http(
@@ -148,11 +148,14 @@ class Client:
         executor: Executor | str | None = None,
         listener: RunListener | None = None,
         now: datetime | None = None,
+        allow_identical: bool = False,
     ) -> FleetRunSummary:
         """Train a fleet's tenants in one environment (skipping finished ones), as this caller.
 
         ``tenants`` selects some tenants only; ``trigger`` says why the run started;
-        ``executor`` is an executor or its name (``process``, ``inline``).
+        ``executor`` is an executor or its name (``process``, ``inline``). A retrain that
+        repeats a version exactly (``force`` on unchanged data and spec) reuses that version
+        unless ``allow_identical``.
         """
         from modelfleet.pipeline.runner import train_fleet
 
@@ -170,6 +173,7 @@ class Client:
             executor=executor,
             listener=listener,
             now=now,
+            allow_identical=allow_identical,
         )
 
     # -- runs

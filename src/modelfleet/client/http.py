@@ -22,9 +22,11 @@ from modelfleet.client.plane import PlaneInfo
 from modelfleet.config.spec import FleetSpec
 from modelfleet.config.specs import spec_for
 from modelfleet.errors import ModelfleetError, StoreError, UsageError
+from modelfleet.quoting import excerpt
 from modelfleet.registry.queries import VersionQuery
 from modelfleet.registry.records import ModelEvent, ModelVersion, PromotionBatch, PromotionOutcome
 from modelfleet.registry.refs import parse_ref, split_model
+from modelfleet.tenant_ids import is_tenant_id, tenant_id_error
 from modelfleet.tracking.queries import RunQuery
 from modelfleet.tracking.records import FleetRunRecord, TenantRunRecord
 from modelfleet.wire import (
@@ -52,8 +54,8 @@ def _seg(text: str) -> str:
 
 def _model_path(model: str) -> str:
     fleet, tenant = split_model(model)
-    if tenant in (".", ".."):
-        raise UsageError(f"{model!r}: '.' and '..' are not tenant ids")
+    if not is_tenant_id(tenant):
+        raise UsageError(tenant_id_error(tenant, excerpt(model)))
     return f"{API}/models/{_seg(fleet)}/{_seg(tenant)}"
 
 

@@ -7,9 +7,11 @@ from the fleet spec the caller passes, since there is no server holding them.
 
 from __future__ import annotations
 
+import functools
 import threading
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from modelfleet.caller import Caller, local_caller
 from modelfleet.client.plane import PlaneInfo
@@ -17,6 +19,7 @@ from modelfleet.config.settings import Settings
 from modelfleet.config.spec import FleetSpec
 from modelfleet.config.specs import spec_for
 from modelfleet.errors import NotFoundError, UsageError
+from modelfleet.quoting import redact_url
 from modelfleet.registry.queries import VersionQuery
 from modelfleet.registry.reads import ArtifactStores, VersionArtifacts
 from modelfleet.registry.records import ModelEvent, ModelVersion, PromotionBatch, PromotionOutcome
@@ -31,11 +34,34 @@ if TYPE_CHECKING:
     from modelfleet.tracking.tracker import Tracker
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _says_where(
+    method: Callable[Concatenate[LocalPlane, P], R],
+) -> Callable[Concatenate[LocalPlane, P], R]:
+    """Let a NotFoundError say which home it searched (for a client opened on a home)."""
+
+    @functools.wraps(method)
+    def wrapped(self: LocalPlane, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(self, *args, **kwargs)
+        except NotFoundError as exc:
+            if not self.say_where:
+                raise
+            raise NotFoundError(f"{exc}; {self._stores.where()}") from exc
+
+    return wrapped
+
+
 class _Stores:
     """The tracker and registry of one home, opened on first use and shared by its planes."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        # Known before anything opens the store (which creates an empty SQLite file).
+        self.was_empty = _sqlite_missing(settings.store_url)
         self._lock = threading.Lock()
         self._tracker: Tracker | None = None
         self._registry: Registry | None = None
@@ -58,6 +84,20 @@ class _Stores:
                 self._registry = Registry(tracker.store, self.settings.artifacts_url)
             return self._registry
 
+    def where(self) -> str:
+        """Which store a lookup searched, and how to point at another, for a not-found error."""
+        home, store = self.settings.home, redact_url(self.settings.store_url)
+        if self.was_empty:
+            return (
+                f"the home {home} had no store: nothing was ever trained there (an empty one "
+                "was made now); train there first, or set MODELFLEET_HOME or "
+                "connect(home=...) to the home you trained in"
+            )
+        return (
+            f"searched the store {store} (home {home}); set MODELFLEET_HOME or "
+            "connect(home=...) to look in another home"
+        )
+
     def close(self) -> None:
         with self._lock:
             self._registry = None  # shares the tracker's store, closed below
@@ -70,15 +110,23 @@ class LocalPlane:
     """Runs, registry and promotion over the stores ``settings`` name, as ``caller``."""
 
     def __init__(
-        self, settings: Settings, caller: Caller | None = None, *, _stores: _Stores | None = None
+        self,
+        settings: Settings,
+        caller: Caller | None = None,
+        *,
+        say_where: bool = False,
+        _stores: _Stores | None = None,
     ) -> None:
         self.settings = settings
         self.caller = caller or local_caller()
+        # A person's client names the home in not-found errors; the control plane's does not
+        # (its callers have no business knowing where its store lives).
+        self.say_where = say_where
         self._stores = _stores or _Stores(settings)
 
     def as_caller(self, caller: Caller) -> LocalPlane:
         """The same stores, writing as ``caller`` (the control plane makes one per request)."""
-        return LocalPlane(self.settings, caller, _stores=self._stores)
+        return LocalPlane(self.settings, caller, say_where=self.say_where, _stores=self._stores)
 
     @property
     def _tracker(self) -> Tracker:
@@ -99,6 +147,7 @@ class LocalPlane:
         """Tenant runs matching ``query``, newest first."""
         return self._tracker.list_runs(query)
 
+    @_says_where
     def run(self, run_id: str) -> TenantRunRecord:
         """One tenant run by id or unique id prefix."""
         return self._tracker.get_run(run_id)
@@ -107,11 +156,13 @@ class LocalPlane:
         """Fleet runs, newest first."""
         return self._tracker.list_fleet_runs(fleet, limit)
 
+    @_says_where
     def fleet_run(self, fleet_run_id: str) -> FleetRunRecord:
         """One fleet run by its full id."""
         return self._tracker.get_fleet_run(fleet_run_id)
 
     # -- registry reads
+    @_says_where
     def resolve(self, ref: str) -> ModelVersion:
         """The version a reference names, its artifacts checked against their sha256.
 
@@ -123,6 +174,7 @@ class LocalPlane:
         VersionArtifacts(version, self._stores.artifacts).verify()
         return version
 
+    @_says_where
     def versions(self, model: str) -> list[ModelVersion]:
         """Every version of a model, newest first."""
         return self._registry.versions(model)
@@ -131,10 +183,12 @@ class LocalPlane:
         """Versions matching ``query``."""
         return self._registry.search(query)
 
+    @_says_where
     def history(self, model: str, limit: int | None) -> list[ModelEvent]:
         """The model's events, newest first."""
         return self._registry.history(model, limit)
 
+    @_says_where
     def card(self, ref: str, fmt: str, spec: FleetSpec | None) -> str:
         """The model card, with the fleet's purpose when its spec is given."""
         from modelfleet.registry.cards import Purpose, render_card
@@ -152,6 +206,7 @@ class LocalPlane:
         )
 
     # -- registry writes
+    @_says_where
     def register(self, run_id: str, tags: Mapping[str, str], description: str) -> ModelVersion:
         """Register a succeeded run as a candidate version."""
         record = self.run(run_id)
@@ -159,6 +214,7 @@ class LocalPlane:
             record, caller=self.caller, tags=tags, description=description
         )
 
+    @_says_where
     def update_metadata(
         self, ref: str, tags: Mapping[str, str] | None, description: str | None, reason: str
     ) -> ModelVersion:
@@ -167,6 +223,7 @@ class LocalPlane:
             ref, caller=self.caller, tags=tags, description=description, reason=reason
         )
 
+    @_says_where
     def promote(
         self,
         model: str,
@@ -186,6 +243,7 @@ class LocalPlane:
             version=version,
         )
 
+    @_says_where
     def promote_fleet(
         self, fleet: str, environment: str, reason: str, spec: FleetSpec | None
     ) -> PromotionBatch:
@@ -198,34 +256,41 @@ class LocalPlane:
             reason=reason,
         )
 
+    @_says_where
     def approve(self, model: str, version: str, environment: str, reason: str) -> ModelEvent:
         """Record an approval."""
         return self._registry.approve(
             model, version, environment, caller=self.caller, reason=reason
         )
 
+    @_says_where
     def rollback(self, model: str, environment: str, reason: str) -> ModelEvent:
         """Undo the environment's last move."""
         return self._registry.rollback(model, environment, caller=self.caller, reason=reason)
 
+    @_says_where
     def rollback_batch(self, batch_id: str, reason: str, skip_moved: bool) -> list[ModelEvent]:
         """Undo a fleet promotion batch."""
         return self._registry.rollback_batch(
             batch_id, caller=self.caller, reason=reason, skip_moved=skip_moved
         )
 
+    @_says_where
     def set_alias(self, model: str, alias: str, version: str, reason: str) -> ModelEvent:
         """Point an alias at a version."""
         return self._registry.set_alias(model, alias, version, caller=self.caller, reason=reason)
 
+    @_says_where
     def remove_alias(self, model: str, alias: str, reason: str) -> ModelEvent:
         """Delete an alias."""
         return self._registry.remove_alias(model, alias, caller=self.caller, reason=reason)
 
+    @_says_where
     def archive(self, model: str, version: str, reason: str) -> ModelEvent:
         """Retire a version."""
         return self._registry.archive(model, version, caller=self.caller, reason=reason)
 
+    @_says_where
     def delete_version(self, model: str, version: str, reason: str) -> None:
         """Delete a version's record."""
         self._registry.delete_version(model, version, caller=self.caller, reason=reason)
@@ -244,3 +309,12 @@ def _policy(fleet: str, spec: FleetSpec | None) -> PromotionPolicy:
             f"promoting needs fleet {fleet!r}'s promotion policy: pass spec= its fleet.yaml"
         )
     return PromotionPolicy.from_spec(spec_for(fleet, spec))
+
+
+def _sqlite_missing(store_url: str) -> bool:
+    """Whether ``store_url`` names a SQLite file that does not exist yet."""
+    prefix = "sqlite:///"
+    if not store_url.startswith(prefix):
+        return False
+    path = store_url.removeprefix(prefix).partition("?")[0]
+    return bool(path) and path != ":memory:" and not Path(path).exists()

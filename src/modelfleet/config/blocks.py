@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from modelfleet.tenant_ids import is_tenant_id, tenant_id_error
+
 Task = Literal["regression", "binary_classification"]
 ColumnType = Literal["int", "float", "str", "bool", "date", "timestamp"]
 Frequency = Literal["D", "W"]
@@ -23,7 +25,6 @@ CalendarFeature = Literal[
 ]
 RollingStat = Literal["mean", "std", "min", "max", "sum"]
 
-TENANT_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 # Canonical names start with a letter: names starting with "_" are modelfleet's own columns.
 _COLUMN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
@@ -45,11 +46,8 @@ def _check_column(name: str) -> str:
 
 
 def _check_tenant(tenant: str) -> str:
-    if not TENANT_PATTERN.fullmatch(tenant):
-        raise ValueError(
-            f"{tenant!r} is not a valid tenant id: use letters, digits, '.', '_' or '-' "
-            "(multi-column keys join with '-')"
-        )
+    if not is_tenant_id(tenant):
+        raise ValueError(tenant_id_error(tenant) + " (multi-column keys join with '-')")
     return tenant
 
 

@@ -8,7 +8,6 @@ findings point at the file and line of an offending value, and are dropped befor
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -27,8 +26,6 @@ ROW_COLUMN = "_row"
 # Multi-column keys are joined with "-" ("12-3"); the id must be safe in paths, URLs and model
 # names, so anything else is rejected (not silently rewritten: two ids could collide).
 KEY_SEPARATOR = "-"
-TENANT_ID_CHARS = "[A-Za-z0-9._-]+"
-TENANT_ID = re.compile(f"^{TENANT_ID_CHARS}$")
 
 Severity = Literal["error", "warning"]
 MAX_EXAMPLES = 5

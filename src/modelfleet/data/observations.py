@@ -21,7 +21,6 @@ from modelfleet.data.canonical import (
     ROW_COLUMN,
     SOURCE_COLUMN,
     TENANT_COLUMN,
-    TENANT_ID_CHARS,
     Finding,
     canonical_types,
 )
@@ -29,8 +28,17 @@ from modelfleet.data.engine import connect, fetch_one, quote
 from modelfleet.data.mapping import MappedSource
 from modelfleet.data.plan import SourcePlan
 from modelfleet.quoting import excerpt, listing
+from modelfleet.tenant_ids import CHARS_PATTERN, RULE, sql_is_tenant_id
 
-_VALID_ID = f"^{TENANT_ID_CHARS}$"
+_VALID_CHARS = f"^{CHARS_PATTERN}$"
+_PATH_STEPS = pa.array([".", ".."], pa.string())
+
+
+def _valid_ids(ids: pa.Array) -> pa.Array:
+    """Per id, whether it is a tenant id (:mod:`modelfleet.tenant_ids`), vectorised."""
+    text = ids.cast(pa.string())
+    steps = pc.is_in(text, value_set=_PATH_STEPS)
+    return pc.and_(pc.match_substring_regex(text, _VALID_CHARS), pc.invert(steps))
 
 
 @dataclass(frozen=True)
@@ -58,7 +66,7 @@ def assemble(
         tenant = mapped.table[TENANT_COLUMN]
         # Ids are checked once per distinct tenant, not once per row.
         ids = pc.unique(tenant).drop_null()
-        invalid = ids.filter(pc.invert(pc.match_substring_regex(ids, _VALID_ID)))
+        invalid = ids.filter(pc.invert(_valid_ids(ids)))
         dropped = pa.concat_arrays([skip, invalid.cast(pa.string())])
         keep = pc.and_(pc.is_valid(tenant), pc.invert(pc.is_in(tenant, value_set=dropped)))
         if plan.include is not None:
@@ -104,9 +112,7 @@ def _keyless_rows(mapped: MappedSource, schema: SchemaSpec, *, check_ids: bool) 
     invalid = 0
     if check_ids:
         ids = pc.unique(tenant).drop_null()
-        invalid = (
-            len(ids) - pc.sum(pc.match_substring_regex(ids, _VALID_ID).cast(pa.int64())).as_py()
-        )
+        invalid = len(ids) - (pc.sum(_valid_ids(ids).cast(pa.int64())).as_py() or 0)
     if not tenant.null_count and not invalid:
         return []
     con = connect()
@@ -138,8 +144,7 @@ def _keyless_rows(mapped: MappedSource, schema: SchemaSpec, *, check_ids: bool) 
         count, examples = fetch_one(
             con,
             f"SELECT count(*), list(t ORDER BY t)[1:{MAX_EXAMPLES}] FROM (SELECT DISTINCT "
-            f"{TENANT_COLUMN} AS t FROM m WHERE NOT regexp_full_match({TENANT_COLUMN}, "
-            f"'{TENANT_ID_CHARS}'))",
+            f"{TENANT_COLUMN} AS t FROM m WHERE NOT {sql_is_tenant_id(TENANT_COLUMN)})",
         )
         shown = listing(examples, count, sep=", ", quoted=True)
         findings.append(
@@ -150,9 +155,9 @@ def _keyless_rows(mapped: MappedSource, schema: SchemaSpec, *, check_ids: bool) 
                 column=", ".join(schema.tenant_key),
                 count=int(count),
                 message=(
-                    f"{mapped.label}: {count} tenant id(s) contain characters other than letters, "
-                    f"digits, '.', '_' and '-', e.g. {shown}; their rows were dropped. Use ids "
-                    "without spaces or symbols in the key column(s)"
+                    f"{mapped.label}: {count} tenant id(s) are not valid, e.g. {shown}; a tenant "
+                    f"id is {RULE}. Their rows were dropped and each counts as a failed tenant: "
+                    "change those key values at the source (or map another key column)"
                 ),
                 examples=tuple(examples),
             )

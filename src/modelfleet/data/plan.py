@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from modelfleet.config.spec import ChecksSpec, FleetSpec, SchemaSpec, SourceSpec, ValidationSpec
-from modelfleet.data.canonical import KEY_SEPARATOR, TENANT_ID
+from modelfleet.data.canonical import KEY_SEPARATOR
 from modelfleet.errors import ConfigError
 from modelfleet.quoting import excerpt
+from modelfleet.tenant_ids import is_tenant_id, tenant_id_error
 
 
 @dataclass(frozen=True)
@@ -83,11 +84,8 @@ def plan_sources(spec: FleetSpec) -> SourcePlan:
 
 
 def _tenant_spec(spec: FleetSpec, tenant: str) -> FleetSpec:
-    if not TENANT_ID.match(tenant):
-        raise ConfigError(
-            f"tenants.overrides: {excerpt(tenant)} is not a valid tenant id (letters, digits, "
-            "'.', '_' and '-' only)"
-        )
+    if not is_tenant_id(tenant):
+        raise ConfigError(tenant_id_error(tenant, "tenants.overrides"))
     values = spec.tenant_key_values(tenant)
     if values is not None:
         key = spec.data_schema.tenant_key

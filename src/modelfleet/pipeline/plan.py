@@ -51,6 +51,19 @@ class FleetPlan:
     failed: tuple[TenantPlan, ...]
     fleet_findings: tuple[Finding, ...]  # findings about no one tenant (a shared source)
     selection: tuple[str, ...] | None = None  # None: the whole fleet
+    # Failed validation before with the same config and data: on record already, not again.
+    still_failing: tuple[TenantPlan, ...] = ()
+
+    @property
+    def invalid_ids(self) -> int:
+        """Tenant ids in the data that break the tenant-id rule (whole-fleet runs only).
+
+        Their rows were dropped at ingest; no store can hold a record under such an id, so
+        they count as failed tenants in the summary and the exit code instead.
+        """
+        if self.selection is not None:
+            return 0
+        return sum(f.count for f in self.fleet_findings if f.check == "tenant_id")
 
     @property
     def recorded(self) -> int:
@@ -117,14 +130,18 @@ def _tenant_plan(
     tenant_spec = spec.for_tenant(tenant)
     training_hash = tenant_spec.training_hash()
     fingerprint = data.fingerprints.get(tenant)
+    reason = data.failed.get(tenant)
+    # A failing tenant's data may not even be readable (no fingerprint): its failure reason
+    # stands in, so the same failure is known again and a different one is news.
+    identity = fingerprint if reason is None else f"{fingerprint}|failed:{reason}"
     return TenantPlan(
         tenant=tenant,
         spec=tenant_spec,
         training_hash=training_hash,
-        task_key=task_key(spec, tenant, training_hash, fingerprint),
+        task_key=task_key(spec, tenant, training_hash, identity),
         data_fingerprint=fingerprint,
         findings=finding_records(findings),
-        reason=data.failed.get(tenant),
+        reason=reason,
     )
 
 
@@ -135,11 +152,14 @@ def plan_fleet(
     *,
     force: bool = False,
     tenants: Sequence[str] | None = None,
+    failed_before: CompletedKeys | None = None,
 ) -> FleetPlan:
     """Plan a run over ``data``: tenants whose task key ``completed`` knows are skipped.
 
     ``force`` trains every tenant (``completed`` is not asked); ``tenants`` limits the plan to
     those ids (see :func:`check_selection`). Trained and failed tenants keep the data's order.
+    A tenant whose data fails validation with a task key ``failed_before`` knows is
+    ``still_failing``: its failure is on record, and recording it again would say nothing new.
     """
     selection = check_selection(data, tenants)
     chosen = None if selection is None else set(selection)
@@ -154,13 +174,18 @@ def plan_fleet(
 
     usable = planned(data.tenants)
     done = set() if force else set(completed([t.task_key for t in usable]))
+    invalid = planned(sorted(data.failed))
+    known_failures: set[str] = set()
+    if failed_before is not None and not force and invalid:
+        known_failures = set(failed_before([t.task_key for t in invalid]))
     return FleetPlan(
         fleet=spec.name,
         environment=spec.environment or "default",
         frequency=data.frequency,
         train=tuple(t for t in usable if t.task_key not in done),
         skipped=tuple(t for t in usable if t.task_key in done),
-        failed=planned(sorted(data.failed)),
+        failed=tuple(t for t in invalid if t.task_key not in known_failures),
         fleet_findings=tuple(f for f in data.findings if f.tenant is None),
         selection=selection,
+        still_failing=tuple(t for t in invalid if t.task_key in known_failures),
     )

@@ -54,14 +54,26 @@ class Recorder:
     """Writes records in small batches (each one transaction) and registers the successes."""
 
     def __init__(
-        self, tracker: Tracker, registry: Registry, listener: RunListener, *, caller: Caller
+        self,
+        tracker: Tracker,
+        registry: Registry,
+        listener: RunListener,
+        *,
+        caller: Caller,
+        reuse_identical: bool = True,
     ) -> None:
         self.tracker, self.registry, self.listener = tracker, registry, listener
-        self.caller = caller
+        self.caller, self.reuse_identical = caller, reuse_identical
         self.pending: list[TenantRunRecord] = []
         self.written: list[TenantRunRecord] = []
         self.versions: dict[str, str] = {}
+        self.reused: dict[str, str] = {}  # tenant -> the identical version a retrain got back
         self.unregistered: dict[str, str] = {}  # tenant -> why its registration failed
+        # tenant -> why not even a failed record could be written (an id no store accepts)
+        self.unrecorded: dict[str, str] = {}
+        self.invalid_ids = 0  # tenant ids the data held that break the rule: failed, unrecordable
+        self.still_failing = 0  # failed validation before on the same data: on record already
+        self.skipped = 0  # finished before with the same config and data
         self.last_flush = time.monotonic()
 
     def add(self, record: TenantRunRecord) -> None:
@@ -85,19 +97,28 @@ class Recorder:
             self.listener.tenant_finished(record)
 
     def counts(self) -> dict[str, int]:
-        """Written records by status (succeeded, rejected, failed), for the fleet run row."""
-        return {s: sum(1 for r in self.written if r.status == s) for s in RECORD_STATUSES}
+        """Records by status (succeeded, rejected, failed), for the fleet run row.
+
+        Tenants that could not be recorded at all (invalid ids) count as failed: a run that
+        dropped them did not do everything it was asked.
+        """
+        counts = {s: sum(1 for r in self.written if r.status == s) for s in RECORD_STATUSES}
+        counts["failed"] += len(self.unrecorded) + self.invalid_ids
+        return counts
 
     def status(self) -> str:
-        """The fleet run's status from what was written: all, none or some tenants failed.
+        """The fleet run's status over the fleet it covers: all, none or some tenants failed.
 
-        Rejected tenants ran fine (the gate said no), and a run that wrote nothing (every
-        tenant skipped) succeeded.
+        Rejected tenants ran fine (the gate said no). Skipped tenants (done before) count as
+        fine and still-failing ones (failed before on the same data) as failed, so running a
+        finished fleet again gives the same status, and the same exit code, as the first run.
         """
-        failed = self.counts()["failed"]
+        counts = self.counts()
+        failed = counts["failed"] + self.still_failing
+        total = sum(counts.values()) + self.still_failing + self.skipped
         if failed == 0:
             return "partial" if self.unregistered else "succeeded"
-        return "failed" if failed == len(self.written) else "partial"
+        return "failed" if failed == total else "partial"
 
     def register_leftovers(self, fleet: str, environment: str, task_keys: Sequence[str]) -> None:
         """Register succeeded runs that an interrupted run recorded but never registered."""
@@ -111,7 +132,12 @@ class Recorder:
             return list(records)
 
         def as_failed(record: TenantRunRecord, exc: ModelfleetError) -> None:
-            written.extend(write([_failed(record, f"its record could not be written: {exc}")]))
+            try:
+                written.extend(write([_failed(record, f"its record could not be written: {exc}")]))
+            except StoreError:
+                raise
+            except ModelfleetError as again:  # even a failed record is refused: say so, go on
+                self.unrecorded[record.tenant] = str(again)
 
         written: list[TenantRunRecord] = []
         written.extend(each_alone(batch, write, as_failed))
@@ -125,9 +151,14 @@ class Recorder:
         def unregistered(one: tuple[TenantRunRecord, None], exc: ModelfleetError) -> None:
             self.unregistered[one[0].tenant] = str(exc)
 
-        register = partial(self.registry.register_many, caller=self.caller)
+        register = partial(
+            self.registry.register_many, caller=self.caller, reuse_identical=self.reuse_identical
+        )
+        run_ids = {r.tenant: r.run_id for r, _ in succeeded}
         for version in each_alone(succeeded, register, unregistered) if succeeded else ():
             self.versions[version.tenant] = str(version.version)
+            if version.run_id != run_ids.get(version.tenant):
+                self.reused[version.tenant] = str(version.version)
 
 
 T = TypeVar("T")

@@ -60,6 +60,10 @@ class FleetRunSummary:
     selection: tuple[str, ...] | None = None  # the tenants asked for; None: the whole fleet
     continues: tuple[str, ...] = ()  # fleet runs whose process died, resumed by this one
     unregistered: Mapping[str, str] = field(default_factory=dict)  # tenant -> why not registered
+    unrecorded: Mapping[str, str] = field(default_factory=dict)  # tenant -> why no record at all
+    reused: Mapping[str, str] = field(default_factory=dict)  # tenant -> identical version reused
+    invalid_ids: int = 0  # tenant ids in the data that break the rule (dropped, failed)
+    still_failing: tuple[str, ...] = ()  # failed validation before, same data: not recorded again
 
     def count(self, status: str) -> int:
         """How many tenants ended with ``status`` in this invocation."""
@@ -75,6 +79,7 @@ class _Request:
     executor: Executor
     listener: RunListener
     force: bool
+    allow_identical: bool
     now: datetime | None
     caller: Caller
     trigger: RunTrigger
@@ -97,13 +102,16 @@ def train_fleet(
     executor: Executor | None = None,
     listener: RunListener | None = None,
     now: datetime | None = None,
+    allow_identical: bool = False,
 ) -> FleetRunSummary:
     """Train the fleet's tenants (only ``tenants`` if given); finished tasks are skipped.
 
     ``caller`` (a :class:`~modelfleet.caller.Caller` or a principal's name) is checked
     against the registry's policy for every planned tenant and recorded, with ``trigger``
     (manual, schedule, drift...), on the fleet run and every version it registers.
-    ``executor`` defaults to ``settings.executor``.
+    ``executor`` defaults to ``settings.executor``. A run that repeats a registered
+    version's training exactly (same data, config, family, signature) gets that version back
+    instead of a new one unless ``allow_identical``.
     """
     if trigger not in RUN_TRIGGERS:
         raise UsageError(f"trigger {trigger!r} is not one of: {', '.join(RUN_TRIGGERS)}")
@@ -113,6 +121,7 @@ def train_fleet(
         executor=executor or open_executor(settings.executor, workers=settings.workers),
         listener=listener or SilentListener(),
         force=force,
+        allow_identical=allow_identical,
         now=now,
         caller=as_caller(caller, via="pipeline"),
         trigger=trigger,
@@ -154,7 +163,13 @@ def _run(
     """Plan, build features, execute and record one started fleet run; always finish it."""
     spec, listen, environment = request.spec, request.listener, request.environment
     registry = Registry(tracker.store, request.settings.artifacts_url)
-    recorder = Recorder(tracker, registry, listen, caller=request.caller)
+    recorder = Recorder(
+        tracker,
+        registry,
+        listen,
+        caller=request.caller,
+        reuse_identical=not request.allow_identical,
+    )
     skipped = 0
     status = "failed"
     try:
@@ -167,12 +182,16 @@ def _run(
             lambda keys: tracker.completed_task_keys(spec.name, environment, keys),
             force=request.force,
             tenants=request.tenants,
+            failed_before=lambda keys: tracker.failed_task_keys(spec.name, environment, keys),
         )
         registry.authorize(
             request.caller, "train", [f"{plan.fleet}/{t.tenant}" for t in plan.train]
         )
         for tenant in plan.failed:
             recorder.add(failed_record(plan, tenant, fleet_run_id, tenant.reason or "invalid"))
+        recorder.invalid_ids = plan.invalid_ids
+        recorder.still_failing = len(plan.still_failing)
+        recorder.skipped = len(plan.skipped)
         skipped = len(plan.skipped)
         tracker.renew_lease(fleet_run_id, planned=plan.recorded)
         recorder.register_leftovers(plan.fleet, environment, [t.task_key for t in plan.skipped])
@@ -208,6 +227,10 @@ def _summary(
         records=tuple(recorder.written),
         versions=dict(recorder.versions),
         unregistered=dict(recorder.unregistered),
+        unrecorded=dict(recorder.unrecorded),
+        reused=dict(recorder.reused),
+        invalid_ids=plan.invalid_ids,
+        still_failing=tuple(t.tenant for t in plan.still_failing),
         skipped=tuple(t.tenant for t in plan.skipped),
         findings=plan.fleet_findings,
         duration_seconds=time.perf_counter() - request.clock,

@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from modelfleet.config.blocks import NAME_PATTERN, TENANT_PATTERN
+from modelfleet.config.blocks import NAME_PATTERN
 from modelfleet.errors import UsageError
+from modelfleet.quoting import excerpt
 from modelfleet.registry.semver import SemVer
+from modelfleet.tenant_ids import is_tenant_id, tenant_id_error
 
 # Alias names are environment names ("prod") and experiment roles ("champion"), so they follow
 # the spec's rule for environment names; it admits no commas, '@', ':' or '/'.
@@ -97,9 +99,6 @@ def _fleet(fleet: str, whole: str) -> str:
 
 
 def _tenant(tenant: str, whole: str) -> str:
-    if not TENANT_PATTERN.fullmatch(tenant):
-        raise UsageError(
-            f"{whole!r}: tenant id {tenant!r} is not valid (letters, digits, '.', '_', '-'); "
-            f"write {FORMS}"
-        )
+    if not is_tenant_id(tenant):
+        raise UsageError(f"{tenant_id_error(tenant, excerpt(whole))}; write {FORMS}")
     return tenant

@@ -9,7 +9,7 @@ artifacts, so a version, once read, never changes underneath its reader.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 from modelfleet.errors import PromotionError, UsageError
@@ -43,15 +43,21 @@ def register_in(
     *,
     tags: Mapping[str, str],
     description: str,
+    reuse_identical: bool = False,
 ) -> list[VersionRow]:
     """Register checked runs in an open, locked write, one version per run.
 
     A fixed number of statements whatever the number of runs. A run registered before (or
-    twice in ``runs``) gives the version it already has.
+    twice in ``runs``) gives the version it already has. With ``reuse_identical`` (the fleet
+    runner's default), a run that repeats a version's training exactly (same data
+    fingerprint, config hash, family and signature: a ``--force`` on unchanged data) gives
+    that version too: minting a new MINOR with identical metrics each time only fills the store.
     """
     tx, at = w.tx, w.at
     run_ids = [run.run_id for run, _ in runs]
     existing = tx.versions_for_runs(run_ids)
+    if reuse_identical:
+        existing = {**identical_versions(tx, runs, skip=existing.keys()), **existing}
     names = {model_name(run.fleet, run.tenant) for run, _ in runs}
     signatures = tx.model_signatures(names)
     known = dict(signatures)
@@ -83,6 +89,36 @@ def register_in(
     stored = tx.versions_by_ids(ids)
     fresh = {run_id: stored[version_id] for run_id, version_id in zip(pending, ids, strict=True)}
     return [existing.get(run_id) or fresh[run_id] for run_id in run_ids]
+
+
+def identical_versions(
+    tx: RegistryTx, runs: Sequence[tuple[TenantRunRecord, Signature]], *, skip: Collection[str]
+) -> dict[str, VersionRow]:
+    """For runs that repeat an unarchived version's training exactly: run id -> newest such."""
+    todo = [(r, s) for r, s in runs if r.run_id not in skip and r.data_fingerprint is not None]
+    pairs = {(model_name(r.fleet, r.tenant), r.data_fingerprint or "") for r, _ in todo}
+    newest: dict[tuple[str, str, str, str, str], VersionRow] = {}
+    for version in tx.versions_with_data(pairs):  # oldest first: the newest wins
+        key = (
+            version.model,
+            version.data_fingerprint or "",
+            version.config_hash or "",
+            version.family,
+            version.signature_digest,
+        )
+        newest[key] = version
+    found: dict[str, VersionRow] = {}
+    for run, signature in todo:
+        key = (
+            model_name(run.fleet, run.tenant),
+            run.data_fingerprint or "",
+            run.config_hash or "",
+            run.model_family,
+            signature.digest(),
+        )
+        if key in newest:
+            found[run.run_id] = newest[key]
+    return found
 
 
 def _new_row(

@@ -87,6 +87,7 @@ class Registry:
         caller: Caller | str,
         tags: Mapping[str, str] | None = None,
         description: str = "",
+        reuse_identical: bool = False,
     ) -> ModelVersion:
         """Make a succeeded run a candidate version (same run again: the version it already is).
 
@@ -95,7 +96,11 @@ class Registry:
         recorded before runs carried one falls back to its package metadata.
         """
         versions = self.register_many(
-            [(run, signature)], caller=caller, tags=tags, description=description
+            [(run, signature)],
+            caller=caller,
+            tags=tags,
+            description=description,
+            reuse_identical=reuse_identical,
         )
         return versions[0]
 
@@ -106,8 +111,13 @@ class Registry:
         caller: Caller | str,
         tags: Mapping[str, str] | None = None,
         description: str = "",
+        reuse_identical: bool = False,
     ) -> list[ModelVersion]:
-        """Register many runs in one transaction: all of them or, on any error, none."""
+        """Register many runs in one transaction: all of them or, on any error, none.
+
+        With ``reuse_identical``, a run that repeats a version's training exactly gets that
+        version back (see :func:`~modelfleet.registry.registration.register_in`).
+        """
         who = as_caller(caller)
         for run, _ in runs:
             check_registrable(run)
@@ -117,7 +127,13 @@ class Registry:
         ]
         models = [f"{run.fleet}/{run.tenant}" for run, _ in checked]
         with write(self._backend, who, "register", models, f"register {len(checked)} run(s)") as w:
-            rows = register_in(w, checked, tags=tags or {}, description=description)
+            rows = register_in(
+                w,
+                checked,
+                tags=tags or {},
+                description=description,
+                reuse_identical=reuse_identical,
+            )
         return [to_version(row) for row in rows]
 
     def update_metadata(

@@ -25,6 +25,7 @@ from modelfleet.store.registry.rows import VersionRow
 from modelfleet.store.registry.search import refresh_statistics, statistics_missing
 from modelfleet.store.registry.tx import RegistryTx
 from modelfleet.store.rows import (
+    COMPLETED_RUN_STATUSES,
     FLEET_RUN_STATUSES,
     FleetRunRow,
     RunBundle,
@@ -198,13 +199,20 @@ class MetadataStore:
             tenants.upsert_tenants(connection, (bundle.run for bundle in bundles))
 
     def completed_task_keys(
-        self, fleet: str, environment: str, task_keys: Collection[str]
+        self,
+        fleet: str,
+        environment: str,
+        task_keys: Collection[str],
+        statuses: Collection[str] = COMPLETED_RUN_STATUSES,
     ) -> set[str]:
-        """The subset of ``task_keys`` already run to a succeeded or rejected end."""
+        """The subset of ``task_keys`` already run to an end in ``statuses`` (default:
+        succeeded or rejected)."""
         if not task_keys:
             return set()
         with self._reading("look up completed tasks") as connection:
-            return runs.select_completed_task_keys(connection, fleet, environment, task_keys)
+            return runs.select_completed_task_keys(
+                connection, fleet, environment, task_keys, statuses
+            )
 
     def unregistered_run_ids(
         self, fleet: str, environment: str, task_keys: Collection[str]

@@ -116,9 +116,17 @@ def _run_values(row: RunRow) -> dict[str, Any]:
 
 
 def select_completed_task_keys(
-    connection: Connection, fleet: str, environment: str, task_keys: Collection[str]
+    connection: Connection,
+    fleet: str,
+    environment: str,
+    task_keys: Collection[str],
+    statuses: Collection[str] = COMPLETED_RUN_STATUSES,
 ) -> set[str]:
-    """Those of ``task_keys`` that already have a succeeded or rejected run (resume support)."""
+    """Those of ``task_keys`` that already have a run ending in one of ``statuses``.
+
+    By default succeeded or rejected (resume support); ``{"failed"}`` finds tasks whose failure
+    is already on record, so a re-run does not record the same failure again.
+    """
     found: set[str] = set()
     for chunk in _chunks(sorted(set(task_keys)), IN_CHUNK):
         statement = (
@@ -126,7 +134,7 @@ def select_completed_task_keys(
             .distinct()
             .where(
                 runs.c.task_key.in_(chunk),
-                runs.c.status.in_(sorted(COMPLETED_RUN_STATUSES)),
+                runs.c.status.in_(sorted(statuses)),
                 runs.c.fleet == fleet,
                 runs.c.environment == environment,
             )

@@ -12,6 +12,7 @@ from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 from modelfleet.store.rows import RunRow, TenantRow
 from modelfleet.store.schema import tenants
+from modelfleet.tenant_ids import require_tenant_ids
 
 
 def upsert_tenants(connection: Connection, run_rows: Iterable[RunRow]) -> None:
@@ -23,6 +24,7 @@ def upsert_tenants(connection: Connection, run_rows: Iterable[RunRow]) -> None:
         spans[key] = (min(first, run.started_at), max(last, run.finished_at))
     if not spans:
         return
+    require_tenant_ids({tenant for _, tenant in spans}, "recording runs")
     # Sorted so concurrent writers lock tenant rows in the same order (no PostgreSQL deadlock).
     values = [
         {"fleet": fleet, "tenant": tenant, "first_seen_at": first, "last_run_at": last}

@@ -176,6 +176,12 @@ class Tracker:
         """Which of ``task_keys`` already ended succeeded or rejected, so a rerun can skip them."""
         return self._store.completed_task_keys(fleet, environment, task_keys)
 
+    def failed_task_keys(
+        self, fleet: str, environment: str, task_keys: Collection[str]
+    ) -> set[str]:
+        """Which of ``task_keys`` already have a failed run on record (same config, same data)."""
+        return self._store.completed_task_keys(fleet, environment, task_keys, {"failed"})
+
     def list_runs(self, query: RunQuery | None = None, /, **filters: Any) -> list[TenantRunRecord]:
         """Tenant runs matching a :class:`RunQuery` (or its fields as keywords), newest first."""
         found = RunQuery.of(query, filters)

@@ -20,8 +20,10 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
-from modelfleet.config.blocks import NAME_PATTERN, TENANT_PATTERN
+from modelfleet.config.blocks import NAME_PATTERN
 from modelfleet.registry.refs import VERSION_LIKE
+from modelfleet.tenant_ids import PATTERN as TENANT_ID_PATTERN
+from modelfleet.tenant_ids import RULE as TENANT_ID_RULE
 
 EXCERPT = 60  # characters of an offending value quoted back in an error
 
@@ -34,8 +36,8 @@ def _body(pattern: str) -> str:
 # An alias follows the spec's name rule and must not read like a version (registry/refs.py's
 # check_alias refuses "0", "1.2", "v3"): one pattern says both.
 ALIAS_RULE_PATTERN: Final = f"^(?!{_body(VERSION_LIKE.pattern)}){_body(NAME_PATTERN.pattern)}"
-# A tenant id follows the spec's rule, and is not "." or "..", which URLs treat as path steps.
-TENANT_RULE_PATTERN: Final = rf"^(?!\.{{1,2}}$){_body(TENANT_PATTERN.pattern)}"
+# A tenant id follows the one rule of modelfleet.tenant_ids (not "." or "..", ASCII, bounded).
+TENANT_RULE_PATTERN: Final = TENANT_ID_PATTERN
 # A tag filter is KEY:VALUE with a non-empty key (the value may be empty or hold colons).
 TAG_FILTER_PATTERN: Final = r"^[^:]+:"
 # A metric filter: [candidate.|baseline.]METRIC OP NUMBER, spaces allowed around the operator.
@@ -102,7 +104,7 @@ ALIAS_RULE: Final = TextRule(
 )
 TENANT_RULE: Final = TextRule(
     TENANT_RULE_PATTERN,
-    "a tenant id: letters, digits, '.', '_' or '-', 1 to 200 characters, not '.' or '..'",
+    f"a tenant id: {TENANT_ID_RULE}",
 )
 TAG_FILTER_RULE: Final = TextRule(
     TAG_FILTER_PATTERN, "a tag filter: write KEY:VALUE, e.g. customer:acme"

@@ -274,3 +274,16 @@ def test_ids_with_unsafe_characters_are_rejected_as_a_fleet_finding(
     (finding,) = data.findings
     assert (finding.tenant, finding.check, finding.count) == (None, "tenant_id", 2)
     assert finding.examples == ("Berlin Mitte", "a/b")
+
+
+def test_dot_dot_long_and_non_ascii_ids_are_dropped_by_the_one_rule(
+    make_spec: Build, write_csv: WriteCsv, daily: Daily
+) -> None:
+    write_csv(daily(["ok", "..", ".", "x" * 201, "K\u00f6ln", "..."], 30))
+
+    data = load_fleet_data(make_spec(), now=NOW)
+
+    assert data.tenants == ("...", "ok")
+    (finding,) = data.findings
+    assert (finding.check, finding.count) == ("tenant_id", 4)
+    assert "not '.' or '..'" in finding.message

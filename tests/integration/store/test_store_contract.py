@@ -153,6 +153,20 @@ def test_completed_task_keys_are_those_with_a_succeeded_or_rejected_run(
     assert found == {"ok", "gated"}
 
 
+def test_task_keys_with_a_failed_run_are_found_when_asked_for_failures(
+    store: MetadataStore, make_bundle: MakeBundle
+) -> None:
+    store.add_runs(
+        [
+            make_bundle(task_key="ok", status="succeeded"),
+            make_bundle(task_key="broke", status="failed"),
+        ]
+    )
+
+    found = store.completed_task_keys("demand", "dev", ["ok", "broke", "new"], {"failed"})
+    assert found == {"broke"}
+
+
 def test_completed_task_keys_ignore_other_fleets_and_environments(
     store: MetadataStore, make_bundle: MakeBundle
 ) -> None:

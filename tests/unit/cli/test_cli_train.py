@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 import modelfleet
@@ -53,6 +55,36 @@ def test_force_retrains_every_tenant(cli: CliRunner, demo: DemoData, home: Path)
 
     assert result.exit_code == 0, result.output
     assert _stored_tenants(home) == sorted(["1", "2", "3", "4", "5"] * 2)
+
+
+def _versions(home: Path) -> list[str]:
+    with modelfleet.connect(home=str(home), environ={}) as client:
+        return sorted(str(v.version) for v in client.search(fleet="demo-retail"))
+
+
+def test_force_on_unchanged_data_keeps_the_registered_versions(
+    cli: CliRunner, demo: DemoData, home: Path
+) -> None:
+    cli("train", str(demo.spec_path), "--workers", "0")
+    before = _versions(home)
+
+    result = cli("train", str(demo.spec_path), "--workers", "0", "--force")
+
+    assert result.exit_code == 0, result.output
+    assert f"{len(before)} tenant(s) retrained to exactly" in result.stdout
+    assert _versions(home) == before == ["1.0.0"] * len(before)
+
+
+def test_allow_identical_registers_a_new_version_anyway(
+    cli: CliRunner, demo: DemoData, home: Path
+) -> None:
+    cli("train", str(demo.spec_path), "--workers", "0")
+    before = _versions(home)
+
+    result = cli("train", str(demo.spec_path), "--workers", "0", "--force", "--allow-identical")
+
+    assert result.exit_code == 0, result.output
+    assert _versions(home) == before + ["1.1.0"] * len(before)
 
 
 def test_home_option_wins_over_the_environment(
@@ -101,13 +133,52 @@ def test_train_exits_1_when_every_tenant_fails(
     assert "5 failed" in result.stdout
 
 
-def test_train_exits_0_when_only_some_tenants_fail(cli: CliRunner, demo: DemoData) -> None:
+def test_train_exits_3_when_only_some_tenants_fail(cli: CliRunner, demo: DemoData) -> None:
     demo.shop_path.write_bytes(b"not parquet")
 
     result = cli("train", str(demo.spec_path), "--workers", "0")
 
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output
     assert "partial" in result.stdout and "1 failed" in result.stdout
+
+
+def test_a_rerun_of_a_partly_failed_fleet_records_nothing_and_exits_the_same(
+    cli: CliRunner, demo: DemoData, home: Path
+) -> None:
+    demo.shop_path.write_bytes(b"not parquet")
+    first = cli("train", str(demo.spec_path), "--workers", "0")
+
+    again = cli("train", str(demo.spec_path), "--workers", "0")
+
+    assert (first.exit_code, again.exit_code) == (3, 3), again.output
+    assert "1 still failing on the same data" in again.stdout
+    assert len(_stored_tenants(home)) == 5  # 4 trained + 1 failed, nothing added
+
+
+def test_a_tenant_id_no_store_accepts_counts_as_failed_and_exits_3(
+    cli: CliRunner, demo: DemoData, home: Path
+) -> None:
+    with demo.sales_path.open("a", encoding="utf-8") as sales:
+        sales.write("2023-01-02,..,100.0,0,1\n2023-01-03,..,120.0,0,1\n")
+
+    result = cli("train", str(demo.spec_path), "--workers", "0")
+
+    assert result.exit_code == 3, result.output
+    assert "1 failed (1 with an invalid id)" in result.stdout
+    assert ".." not in _stored_tenants(home)
+
+
+def test_a_tenant_whose_data_changes_after_failing_is_recorded_again(
+    cli: CliRunner, demo: DemoData, home: Path
+) -> None:
+    demo.shop_path.write_bytes(b"not parquet")
+    cli("train", str(demo.spec_path), "--workers", "0")
+    pq.write_table(pa.table({"unrelated": [1, 2]}), demo.shop_path)  # readable, wrong columns
+
+    result = cli("train", str(demo.spec_path), "--workers", "0")
+
+    assert result.exit_code == 3, result.output
+    assert len(_stored_tenants(home)) == 6  # a different failure is news
 
 
 def test_tenant_option_trains_only_the_named_tenants(

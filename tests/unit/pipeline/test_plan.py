@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection
 from pathlib import Path
 
@@ -108,7 +109,34 @@ def test_tenants_whose_data_failed_are_planned_as_failed_with_reason_and_finding
 
     assert (failed.tenant, failed.reason) == ("bad", "3 duplicate rows")
     assert [f.check for f in failed.findings] == ["duplicates"]
-    assert failed.task_key == task_key(spec, "bad", failed.training_hash, "fp-bad")
+    identity = "fp-bad|failed:3 duplicate rows"  # the reason is part of a failure's identity
+    assert failed.task_key == task_key(spec, "bad", failed.training_hash, identity)
+
+
+def test_a_failure_already_on_record_is_still_failing_not_failed_again(
+    spec: FleetSpec, data: FleetData
+) -> None:
+    (failed,) = plan_fleet(spec, data, _none_done).failed
+
+    plan = plan_fleet(spec, data, _none_done, failed_before=lambda keys: {failed.task_key})
+
+    assert (plan.failed, _tenants(plan.still_failing)) == ((), ["bad"])
+
+
+def test_force_records_a_known_failure_again(spec: FleetSpec, data: FleetData) -> None:
+    plan = plan_fleet(spec, data, _none_done, force=True, failed_before=lambda keys: set(keys))
+
+    assert _tenants(plan.failed) == ["bad"]
+
+
+def test_invalid_tenant_ids_in_the_data_count_for_a_whole_fleet_run_only(
+    spec: FleetSpec, data: FleetData
+) -> None:
+    bad_ids = Finding(None, "tenant_id", "error", "store", 2, "2 tenant id(s) are not valid")
+    data = dataclasses.replace(data, findings=(*data.findings, bad_ids))
+
+    assert plan_fleet(spec, data, _none_done).invalid_ids == 2
+    assert plan_fleet(spec, data, _none_done, tenants=["s1"]).invalid_ids == 0
 
 
 def test_plan_gives_each_tenant_its_override_spec_and_training_hash(

@@ -60,3 +60,11 @@ def test_alias_names_follow_the_rule_for_environment_names() -> None:
     for bad in ("", "-prod", "pr,od", "pr od", "pr@od", "pr:od", "pr/od", "1.2.0", "v2"):
         with pytest.raises(UsageError, match=r"not a valid alias|looks like a version"):
             check_alias(bad)
+
+
+@pytest.mark.parametrize("tenant", ["..", ".", "caf\u00e9", "x" * 201])
+def test_a_reference_to_a_tenant_id_the_rule_refuses_is_refused_with_the_rule(
+    tenant: str,
+) -> None:
+    with pytest.raises(UsageError, match="a tenant id is ASCII letters"):
+        parse_ref(f"demand/{tenant}@prod")

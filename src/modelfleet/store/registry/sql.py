@@ -48,6 +48,7 @@ class RegistryStatements:
     version_by_alias: Select[Any]  # model, alias
     versions_for_runs: Select[Any]  # run_ids (expanding)
     versions_by_ids: Select[Any]  # ids (expanding)
+    versions_with_data: Select[Any]  # models, fingerprints (unarchived)
     latest_version: Select[Any]  # model
     latest_unarchived: Select[Any]  # model
     versions_of: Select[Any]  # model
@@ -92,6 +93,13 @@ def statements(dialect: str) -> RegistryStatements:
         .where(_v.run_id.in_(bindparam("run_ids", expanding=True)))
         .order_by(_v.id),
         versions_by_ids=select(*columns).where(_v.id.in_(bindparam("ids", expanding=True))),
+        versions_with_data=select(*columns)
+        .where(
+            _v.model.in_(bindparam("models", expanding=True)),
+            _v.data_fingerprint.in_(bindparam("fingerprints", expanding=True)),
+            _v.status != "archived",
+        )
+        .order_by(_v.id),
         latest_version=select(*columns).where(one_model).order_by(*NEWEST_FIRST).limit(1),
         latest_unarchived=select(*columns)
         .where(one_model, _v.status != "archived")

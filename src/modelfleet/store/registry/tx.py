@@ -36,6 +36,7 @@ from modelfleet.store.registry.search import (
     statistics_due,
 )
 from modelfleet.store.registry.sql import statements
+from modelfleet.tenant_ids import require_tenant_ids
 
 IN_CHUNK: Final = 500
 T = TypeVar("T")
@@ -95,6 +96,19 @@ class RegistryTx:
             for version in version_rows(result):
                 found[version.id] = version
         return found
+
+    def versions_with_data(self, pairs: Collection[tuple[str, str]]) -> list[VersionRow]:
+        """Unarchived versions of each (model, data fingerprint) pair, oldest first."""
+        wanted = set(pairs)
+        found: dict[int, VersionRow] = {}
+        for chunk in _chunks(sorted(wanted)):
+            params = {"models": [m for m, _ in chunk], "fingerprints": [f for _, f in chunk]}
+            for version in version_rows(
+                self._connection.execute(self._sql.versions_with_data, params)
+            ):
+                if (version.model, version.data_fingerprint) in wanted:
+                    found[version.id] = version
+        return [found[key] for key in sorted(found)]
 
     def latest_version(self, model: str, *, include_archived: bool) -> VersionRow | None:
         """The highest-numbered version of a model (optionally skipping archived ones)."""
@@ -166,7 +180,8 @@ class RegistryTx:
         return bool(self.model_signatures([name]))
 
     def insert_models(self, rows: Sequence[ModelRow]) -> None:
-        """Insert new models."""
+        """Insert new models; a tenant id that breaks the one rule never reaches the table."""
+        require_tenant_ids((row.tenant for row in rows), "registering models")
         if rows:
             self._connection.execute(self._sql.insert_model, [asdict(row) for row in rows])
 
