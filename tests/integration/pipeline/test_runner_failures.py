@@ -67,16 +67,20 @@ def test_duplicate_rows_fail_only_that_tenant_with_a_duplicates_finding(
     assert all(runs[t].status != "failed" for t in demo_tenants if t != "2")
 
 
-def test_rerun_retries_failed_tenants_and_skips_the_rest(
+def test_rerun_records_a_known_validation_failure_once_and_keeps_the_status(
     client: Client, demo: DemoData, demo_tenants: tuple[str, ...]
 ) -> None:
     _duplicate_rows_of(demo, "2")
-    _train(client, demo)
+    first = _train(client, demo)
 
     again = _train(client, demo)
 
-    assert [(r.tenant, r.status) for r in again.records] == [("2", "failed")]
+    assert [(r.tenant, r.status) for r in first.records if r.status == "failed"] == [
+        ("2", "failed")
+    ]
+    assert (again.records, again.still_failing) == ((), ("2",))
     assert sorted(again.skipped) == sorted(set(demo_tenants) - {"2"})
+    assert first.status == again.status == "partial"
 
 
 def test_candidate_that_cannot_clear_the_gate_is_rejected_with_a_reason_naming_the_metric(

@@ -32,13 +32,26 @@ def test_rejected_tenants_are_not_registered(client: Client, demo: DemoData) -> 
     assert registered == set(summary.versions)
 
 
-def test_a_forced_retrain_registers_a_minor_version(client: Client, demo: DemoData) -> None:
+def test_a_forced_retrain_on_unchanged_data_keeps_the_version(
+    client: Client, demo: DemoData
+) -> None:
     first = _train(client, demo)
     second = _train(client, demo, force=True)
+
+    assert second.versions == first.versions == second.reused
+    assert set(first.versions.values()) == {"1.0.0"}
+
+
+def test_a_forced_retrain_with_allow_identical_registers_a_minor_version(
+    client: Client, demo: DemoData
+) -> None:
+    first = _train(client, demo)
+    second = _train(client, demo, force=True, allow_identical=True)
 
     for tenant, version in second.versions.items():
         assert first.versions.get(tenant) == "1.0.0"
         assert version == "1.1.0"
+    assert second.reused == {}
 
 
 def test_a_recorded_but_unregistered_run_is_registered_by_the_next_train(
