@@ -39,7 +39,11 @@ def test_holdout_is_measured_on_the_calendar_not_in_rows(
 ) -> None:
     # Three days missing inside the last week: the holdout is still the last 7 days (4 rows),
     # not the last 7 rows.
-    split = split_holdout(make_task(frame(60, skip=(54, 56, 57)), horizon=7))
+    task = make_task(frame(60, skip=(54, 56, 57)), horizon=7)
+    validation = task.spec.validation.model_copy(update={"min_holdout_rows": 4})
+    split = split_holdout(
+        replace(task, spec=task.spec.model_copy(update={"validation": validation}))
+    )
 
     assert _days(split.holdout.timestamps) == [53, 55, 58, 59]
     assert max(_days(split.train.timestamps)) == 52
@@ -133,7 +137,9 @@ def test_train_tenant_records_the_models_signature_whatever_the_gate_says(
     # Against the mean of a trending series, a pass needs little; 100% better is impossible.
     gates = task.spec.gates.model_copy(update={"min_improvement": min_improvement})
     baseline = task.spec.baseline.model_copy(update={"family": "mean"})
-    spec = task.spec.model_copy(update={"gates": gates, "baseline": baseline})
+    # fallback none: a candidate that loses is rejected (no baseline version instead).
+    model = task.spec.model.model_copy(update={"fallback": "none"})
+    spec = task.spec.model_copy(update={"gates": gates, "baseline": baseline, "model": model})
     task = replace(task, spec=spec)
 
     record = train_tenant(task)
