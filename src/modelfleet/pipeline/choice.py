@@ -43,7 +43,7 @@ def _sort_key(metric: str, score: float) -> float:
 
 
 def choose(
-    metric: str, min_improvement: float, scores: Mapping[Candidate, Mapping[str, float]]
+    metric: str, min_improvement: float, scores: Mapping[str, Mapping[str, float]]
 ) -> Choice:
     """Pick per tenant from validation ``scores`` (candidate -> metrics; baseline required)."""
     models = [name for name in MODELS if name in scores]

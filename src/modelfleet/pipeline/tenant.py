@@ -204,8 +204,8 @@ class _Work:
 
     timings: dict[str, float] = field(default_factory=dict)
     params: dict[str, ParamValue] = field(default_factory=dict)
-    validation: dict[Candidate, dict[str, float]] = field(default_factory=dict)
-    holdout: dict[Candidate, dict[str, float]] = field(default_factory=dict)
+    validation: dict[str, dict[str, float]] = field(default_factory=dict)
+    holdout: dict[str, dict[str, float]] = field(default_factory=dict)
     trials: list[TrialRecord] = field(default_factory=list)
     model_params: dict[str, Any] = field(default_factory=dict)
 
