@@ -35,6 +35,7 @@ import argparse
 import os
 import shutil
 import statistics
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -154,15 +155,18 @@ def _weekly_blocks() -> dict[str, Any]:
 
 
 def departments(folder: Path) -> Path | None:
-    """The synthetic store x department fleet, when its generator exists (else None)."""
-    try:
-        from modelfleet.data import demo
-    except ImportError:
-        return None
-    make = getattr(demo, "write_weekly_departments", None)
-    if make is None:
-        return None
-    return Path(make(folder))  # pragma: no cover - the generator is being written
+    """The synthetic store x department fleet from ``modelfleet demo-data --kind
+    weekly-departments`` (its fleet.yaml), or None while that kind does not exist."""
+    command = [
+        str(Path(bl.python()).with_name("modelfleet")),
+        "demo-data",
+        str(folder / "departments"),
+    ]
+    done = subprocess.run(
+        [*command, "--kind", "weekly-departments"], capture_output=True, text=True, check=False
+    )
+    spec = folder / "departments" / "fleet.yaml"
+    return spec if done.returncode == 0 and spec.is_file() else None
 
 
 def rossmann_daily(folder: Path) -> Path:
@@ -313,12 +317,79 @@ def _chosen_quality(records: Sequence[Any]) -> dict[str, Any]:
     }
 
 
+# Alternatives measured for the weekly feature defaults and for refitting (--sweep): each edits
+# the weekly spec; one run each with pooled: auto, read like the main table.
+SWEEP: dict[str, Callable[[dict[str, Any]], None]] = {
+    "defaults (lags h..h+3, 52; rolling 4, 13; weekofyear, month)": lambda s: None,
+    "old defaults (no lags; dayofweek, month, dayofyear)": lambda s: s["features"].update(
+        lags=[], rolling=[], calendar=["dayofweek", "month", "dayofyear"]
+    ),
+    "lags h, 52 only; weekofyear": lambda s: s["features"].update(
+        lags=[8, 52], rolling=[], calendar=["weekofyear"]
+    ),
+    "defaults without the 52-week lag": lambda s: s["features"].update(lags=[8, 9, 10, 11]),
+    "defaults, no refit": lambda s: s["validation"].update(refit=False),
+    "defaults, 16-week validation window": lambda s: s["validation"].update(window=16),
+}
+
+
+def sweep(name: str, workers: int) -> list[list[object]]:
+    """Train each alternative of :data:`SWEEP` on fleet ``name``; one table row each."""
+    folder = Path(tempfile.mkdtemp(prefix=f"modelfleet-bench-sweep-{name}-"))
+    rows: list[list[object]] = []
+    try:
+        spec_path = FLEETS[name](folder)
+        assert spec_path is not None
+        base = yaml.safe_load(spec_path.read_text())
+        for number, (label, edit) in enumerate(SWEEP.items()):
+            spec = yaml.safe_load(yaml.safe_dump(base))
+            edit(spec)
+            path = folder / f"sweep-{number}.yaml"
+            path.write_text(yaml.safe_dump(spec, sort_keys=False))
+            arm = _train(path, folder / f"home-{number}", workers)
+            per_tenant, chosen = _quality(arm.records, "per_tenant"), _chosen_quality(arm.records)
+            rows.append(
+                [
+                    label,
+                    per_tenant["beats"],
+                    per_tenant["median"],
+                    chosen["beats"],
+                    chosen["median"],
+                    _worse(arm.records)["share"],
+                    arm.seconds,
+                ]
+            )
+            print(bl.table(SWEEP_HEADERS, rows[-1:]), flush=True)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return rows
+
+
+SWEEP_HEADERS = [
+    "alternative",
+    "per-tenant beats SN",
+    "per-tenant median",
+    "chosen beats SN",
+    "chosen median",
+    "chosen worse",
+    "wall s",
+]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Bench the fleets asked for, print a table per fleet, write the JSON."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fleets", nargs="+", default=list(FLEETS), choices=list(FLEETS))
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--sweep", choices=["rossmann-weekly", "favorita-weekly"], help="measure alternatives"
+    )
     args = parser.parse_args(argv)
+    if args.sweep:
+        rows = sweep(args.sweep, args.workers)
+        print(f"\n{args.sweep}\n" + bl.table(SWEEP_HEADERS, rows))
+        bl.write_result(f"onboarding-sweep-{args.sweep}", {"rows": rows})
+        return 0
     results = []
     started = time.perf_counter()
     for name in args.fleets:
