@@ -11,29 +11,26 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+# The shared foundations and the model-facing blocks live in their own modules; they are
+# re-exported here so ``from modelfleet.config.blocks import ...`` keeps working everywhere.
+from modelfleet.config.base import PERIOD_DAYS as PERIOD_DAYS
+from modelfleet.config.base import CalendarFeature as CalendarFeature
+from modelfleet.config.base import ColumnType as ColumnType
+from modelfleet.config.base import Frequency as Frequency
+from modelfleet.config.base import RollingStat as RollingStat
+from modelfleet.config.base import Strict as Strict
+from modelfleet.config.base import Task as Task
+from modelfleet.config.model_blocks import FeaturesSpec as FeaturesSpec
+from modelfleet.config.model_blocks import ModelSpec as ModelSpec
+from modelfleet.config.model_blocks import RollingSpec as RollingSpec
+from modelfleet.config.model_blocks import ValidationSpec as ValidationSpec
 from modelfleet.tenant_ids import is_tenant_id, tenant_id_error
-
-Task = Literal["regression", "binary_classification"]
-ColumnType = Literal["int", "float", "str", "bool", "date", "timestamp"]
-Frequency = Literal["D", "W"]
-# Days in one period of each frequency: lags and windows are counted in periods.
-PERIOD_DAYS: dict[str, int] = {"D": 1, "W": 7}
-CalendarFeature = Literal[
-    "dayofweek", "day", "month", "weekofyear", "dayofyear", "year", "quarter", "is_weekend"
-]
-RollingStat = Literal["mean", "std", "min", "max", "sum"]
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 # Canonical names start with a letter: names starting with "_" are modelfleet's own columns.
 _COLUMN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
-
-
-class Strict(BaseModel):
-    """Base for every spec block: unknown keys are errors, values are not coerced silently."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 def _check_column(name: str) -> str:
@@ -200,57 +197,11 @@ class ChecksSpec(Strict):
     future_timestamps: Literal["error", "warning", "allow"] = "error"
 
 
-class RollingSpec(Strict):
-    """A rolling statistic of the target over ``window`` periods, ending ``horizon`` before."""
-
-    window: Annotated[int, Field(ge=2, le=3660)]
-    stats: tuple[RollingStat, ...] = ("mean",)
-
-
-class FeaturesSpec(Strict):
-    """Features built for every tenant; target-derived ones never look past the forecast origin."""
-
-    lags: tuple[Annotated[int, Field(ge=1, le=3660)], ...] = ()
-    rolling: tuple[RollingSpec, ...] = ()
-    calendar: tuple[CalendarFeature, ...] = ("dayofweek", "month", "dayofyear")
-    covariates: tuple[str, ...] = Field(
-        default=(), description="canonical columns known ahead of time, used as they are"
-    )
-    categorical: tuple[str, ...] = Field(
-        default=(), description="covariates to encode as categories"
-    )
-    views: tuple[str, ...] = Field(
-        default=(),
-        description="feature view features ('view:feature' or 'view:*') joined as of the origin",
-    )
-
-    @model_validator(mode="after")
-    def _categorical_subset(self) -> FeaturesSpec:
-        unknown = sorted(set(self.categorical) - set(self.covariates))
-        if unknown:
-            raise ValueError(f"categorical {unknown} must also be listed in 'covariates'")
-        return self
-
-
-class ModelSpec(Strict):
-    """The model family and its parameters."""
-
-    family: str = "lightgbm"
-    params: dict[str, Any] = Field(default_factory=dict)
-
-
 class BaselineSpec(Strict):
     """The naive model every candidate must beat; chosen from the task when unset."""
 
     family: Literal["seasonal_naive", "mean", "prior"] | None = None
     season: Annotated[int, Field(ge=1, le=366)] = 7
-
-
-class ValidationSpec(Strict):
-    """The time-based holdout: the last ``horizon`` periods of each tenant."""
-
-    horizon: Annotated[int, Field(ge=1, le=3660)] = 28
-    min_train_periods: Annotated[int, Field(ge=1)] = 56
 
 
 class ParamRangeSpec(Strict):

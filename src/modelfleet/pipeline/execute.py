@@ -16,6 +16,7 @@ from modelfleet.config.spec import FleetSpec
 from modelfleet.pipeline.executors import Executor
 from modelfleet.pipeline.features_stage import TrainingRows
 from modelfleet.pipeline.plan import FleetPlan, TenantPlan
+from modelfleet.pipeline.pooled import PooledCandidate
 from modelfleet.pipeline.task_watch import TaskLimits
 from modelfleet.pipeline.tenant import TenantTask, train_tenant
 from modelfleet.tracking.lineage import code_version, package_versions
@@ -67,9 +68,14 @@ def failed_record(
 
 
 def tenant_tasks(
-    plan: FleetPlan, rows: Mapping[str, TrainingRows], context: RunContext
+    plan: FleetPlan,
+    rows: Mapping[str, TrainingRows],
+    context: RunContext,
+    pooled: Mapping[str, PooledCandidate] | None = None,
 ) -> Iterator[TenantTask]:
-    """The task of every tenant ``plan`` trains, in plan order; ``rows`` has each one's rows."""
+    """The task of every tenant ``plan`` trains, in plan order; ``rows`` has each one's rows
+    and ``pooled`` the pooled model's candidate of each tenant that has one."""
+    pooled = pooled or {}
     for tenant in plan.train:
         training = rows[tenant.tenant]
         views = {f"feature_view.{n}": v for n, v in training.features.view_versions}
@@ -92,6 +98,7 @@ def tenant_tasks(
             lineage={**context.lineage, **views},
             findings=tenant.findings,
             limits=_limits(tenant.spec),
+            pooled=pooled.get(tenant.tenant),
         )
 
 
@@ -103,11 +110,15 @@ def _limits(spec: FleetSpec) -> TaskLimits | None:
 
 
 def execute(
-    plan: FleetPlan, rows: Mapping[str, TrainingRows], executor: Executor, context: RunContext
+    plan: FleetPlan,
+    rows: Mapping[str, TrainingRows],
+    executor: Executor,
+    context: RunContext,
+    pooled: Mapping[str, PooledCandidate] | None = None,
 ) -> Iterator[TenantRunRecord]:
     """Train the planned tenants on ``executor``, yielding one record each as they finish."""
     planned = {t.tenant: t for t in plan.train}
-    for outcome in executor.run(train_tenant, tenant_tasks(plan, rows, context)):
+    for outcome in executor.run(train_tenant, tenant_tasks(plan, rows, context, pooled)):
         resources = {} if outcome.usage is None else outcome.usage.as_resources()
         if outcome.result is not None:
             yield replace(outcome.result, resources={**outcome.result.resources, **resources})

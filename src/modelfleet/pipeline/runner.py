@@ -22,18 +22,20 @@ from modelfleet.config.settings import Settings
 from modelfleet.config.spec import FleetSpec
 from modelfleet.data.canonical import Finding, FleetData
 from modelfleet.data.ingest import load_fleet_data
-from modelfleet.errors import UsageError
+from modelfleet.errors import TrainingError, UsageError
 from modelfleet.pipeline.execute import RunContext, execute, failed_record
 from modelfleet.pipeline.executor_backends import open_executor
 from modelfleet.pipeline.executors import Executor
-from modelfleet.pipeline.features_stage import build_training_rows
+from modelfleet.pipeline.features_stage import TrainingRows, build_training_rows
 from modelfleet.pipeline.heartbeat import Heartbeat
 from modelfleet.pipeline.plan import FleetPlan, check_selection, plan_fleet, task_key
+from modelfleet.pipeline.pooled import PooledCandidate, pooled_candidates, wants_pooled
 from modelfleet.pipeline.recording import Recorder, RunListener, SilentListener
 from modelfleet.registry import Registry
 from modelfleet.registry.backend import as_caller
 from modelfleet.tracking.records import RUN_TRIGGERS, RunTrigger, TenantRunRecord
 from modelfleet.tracking.tracker import Tracker
+from modelfleet.training.defaults import with_feature_defaults
 
 __all__ = ["FleetRunSummary", "task_key", "train_fleet"]
 
@@ -176,6 +178,8 @@ def _run(
         if data is None:
             listen.stage(LOADING)
             data = load_fleet_data(spec, now=request.now)
+        # Feature defaults depend on the frequency, which may come from the data.
+        spec = with_feature_defaults(spec, data.frequency)
         plan = plan_fleet(
             spec,
             data,
@@ -200,8 +204,9 @@ def _run(
         listen.stage("building features")
         rows = build_training_rows(spec, data, plan)
         context = RunContext.for_spec(spec, fleet_run_id, request.settings.artifacts_url)
+        pooled = _pooled_stage(request, spec, plan, rows, data)
         listen.stage("training")
-        for record in execute(plan, rows, request.executor, context):
+        for record in execute(plan, rows, request.executor, context, pooled):
             recorder.add(record)
         recorder.flush()
         status = recorder.status()
@@ -214,6 +219,28 @@ def _run(
     finally:
         # Interrupted runs keep their counts too: they say what the re-run will not redo.
         tracker.finish_fleet_run(fleet_run_id, status, skipped=skipped, **recorder.counts())
+
+
+def _pooled_stage(
+    request: _Request,
+    spec: FleetSpec,
+    plan: FleetPlan,
+    rows: Mapping[str, TrainingRows],
+    data: FleetData,
+) -> dict[str, PooledCandidate]:
+    """The pooled model's candidates (once per run, in this process, before the tasks).
+
+    A pooled model that cannot be trained (LightGBM refuses its params, say) leaves every
+    tenant with its per-tenant model and the baseline; the stage message says why.
+    """
+    if not any(wants_pooled(t.spec) for t in plan.train):
+        return {}
+    request.listener.stage("training the pooled model")
+    try:
+        return pooled_candidates(spec, plan, rows, data, request.settings.artifacts_url)
+    except TrainingError as exc:
+        request.listener.stage(f"pooled model skipped, tenants train alone: {exc}")
+        return {}
 
 
 def _summary(

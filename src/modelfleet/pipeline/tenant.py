@@ -1,14 +1,19 @@
-"""The per-tenant pipeline: split, baseline, fit (optionally tuned), evaluate, gate, save.
+"""The per-tenant pipeline: windows, candidates on validation, the choice, holdout, save.
 
 :func:`train_tenant` runs inside a worker process. It never raises: whatever goes wrong becomes a
 ``failed`` record with the error, so one tenant's bad luck never stops the fleet. Artifacts are
 written before the record is returned; the runner writes the record, so a worker killed midway
 leaves at most an unreferenced, content-addressed file behind.
+
+Every choice is made on the validation window (:mod:`~modelfleet.pipeline.choice`); the chosen
+model is then (with ``validation.refit``) trained again on the rows before the holdout, and
+only its holdout score is reported as the run's ``metrics``. Validation and holdout scores of
+every candidate are kept as params (``validation.<candidate>.<metric>``,
+``holdout.<candidate>.<metric>``), so the record shows what lost and by how much.
 """
 
 from __future__ import annotations
 
-import json
 import time
 import traceback
 from collections.abc import Iterator, Mapping
@@ -19,14 +24,27 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from modelfleet.artifacts import open_artifact_store
-from modelfleet.config.blocks import PERIOD_DAYS
 from modelfleet.config.spec import FleetSpec, Frequency
 from modelfleet.errors import ModelfleetError, TrainingError
+from modelfleet.pipeline.candidates import (
+    baseline_meta,
+    fit_baseline,
+    flat_params,
+    save_package,
+    save_shared,
+    tune_params,
+)
+from modelfleet.pipeline.choice import Candidate, Choice, choose
+from modelfleet.pipeline.pooled import PooledCandidate
 from modelfleet.pipeline.task_watch import TaskLimits
+from modelfleet.pipeline.windows import (
+    TenantSplit,
+    check_window_rows,
+    describe_split,
+    known_target,
+    tenant_masks,
+)
 from modelfleet.tracking.records import (
     ArtifactRecord,
     FindingRecord,
@@ -34,12 +52,19 @@ from modelfleet.tracking.records import (
     TenantRunRecord,
     TrialRecord,
 )
-from modelfleet.training.families import ModelFamily, resolve_family
-from modelfleet.training.frames import HOLDOUT_TARGET, HOLDOUT_TIMESTAMP, FeatureFrame
-from modelfleet.training.gates import evaluate_gate
+from modelfleet.training.families import Estimator, resolve_family
+from modelfleet.training.frames import HOLDOUT_TARGET, HOLDOUT_TIMESTAMP
 from modelfleet.training.metrics import compute_metrics
 from modelfleet.training.package import ModelPackage, PackageMetadata
-from modelfleet.training.tuning import ParamRange, default_space, tune
+
+__all__ = [
+    "HOLDOUT_TARGET",
+    "HOLDOUT_TIMESTAMP",
+    "TenantTask",
+    "split_holdout",
+    "split_windows",
+    "train_tenant",
+]
 
 
 @dataclass(frozen=True)
@@ -64,15 +89,7 @@ class TenantTask:
     lineage: Mapping[str, str] = field(default_factory=dict)
     findings: tuple[FindingRecord, ...] = ()
     limits: TaskLimits | None = None  # enforced by the process executor's worker guard
-
-
-@dataclass(frozen=True)
-class _Split:
-    train: FeatureFrame
-    y_train: np.ndarray
-    holdout: FeatureFrame
-    y_holdout: np.ndarray
-    meta: PackageMetadata  # vocabulary from the training rows, signature of the inputs
+    pooled: PooledCandidate | None = None  # the fleet's pooled model's part, when it has one
 
 
 def _now() -> datetime:
@@ -90,7 +107,7 @@ def _feature_views(lineage: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
 
 
 def _describe(task: TenantTask, train_rows: pa.Table) -> PackageMetadata:
-    """The package metadata of the model this task trains on ``train_rows``."""
+    """The package metadata of the per-tenant model trained on ``train_rows``."""
     spec = task.spec
     return PackageMetadata.from_training(
         train_rows,
@@ -108,112 +125,32 @@ def _describe(task: TenantTask, train_rows: pa.Table) -> PackageMetadata:
     )
 
 
-def split_holdout(task: TenantTask) -> _Split:
-    """Split a tenant's rows at the forecast origin: the last ``horizon`` periods are held out.
+def split_windows(task: TenantTask) -> TenantSplit:
+    """Split a tenant's rows into fit, validation and holdout windows (see ``windows``).
 
-    The vocabulary comes from the training rows only, so the holdout sees categories the
-    model never saw (encoded as null) exactly as serving later will.
+    The vocabulary comes from the rows before the holdout only, so the holdout sees categories
+    the model never saw (encoded as null) exactly as serving later will. Too small a window is
+    a TrainingError naming the setting to change.
     """
-    spec = task.spec
-    schema = spec.data_schema
-    period = np.timedelta64(PERIOD_DAYS[task.frequency], "D")
-    timestamps = task.frame[schema.timestamp].to_numpy().astype("datetime64[ns]")
-    target = pc.cast(task.frame[schema.target], pa.float64()).to_numpy(zero_copy_only=False)
+    schema = task.spec.data_schema
+    target = known_target(task.frame, schema.target)
     known = ~np.isnan(target)
     if not known.any():
         raise TrainingError(f"tenant {task.tenant}: no rows with a known target")
-    origin = timestamps[known].max() - spec.validation.horizon * period
-    train_mask = known & (timestamps <= origin)
-    holdout_mask = known & (timestamps > origin)
-    if not holdout_mask.any() or not train_mask.any():
+    stamps = task.frame[schema.timestamp].to_numpy().astype("datetime64[ns]")
+    masks = tenant_masks(stamps, known, task.spec, task.frequency)
+    if not masks.holdout.any() or not masks.train.any():
         raise TrainingError(
-            f"tenant {task.tenant}: not enough history for a {spec.validation.horizon}-period "
-            "holdout; lower validation.horizon or add data"
+            f"tenant {task.tenant}: not enough history for a {task.spec.validation.horizon}-"
+            "period holdout; lower validation.horizon or add data"
         )
-    meta = _describe(task, task.frame.filter(pa.array(train_mask)))
-    features = meta.encode(task.frame)
-
-    def frame(mask: np.ndarray) -> FeatureFrame:
-        return FeatureFrame(
-            features=features.filter(pa.array(mask)),
-            timestamps=timestamps[mask],
-            categorical=task.categorical,
-            period=period,
-        )
-
-    return _Split(
-        frame(train_mask), target[train_mask], frame(holdout_mask), target[holdout_mask], meta
-    )
+    check_window_rows(task.tenant, masks, task.spec, task.frequency)
+    meta = _describe(task, task.frame.filter(pa.array(masks.train)))
+    return describe_split(task.frame, masks, meta, target)
 
 
-def _tail_split(
-    split: _Split, horizon: int
-) -> tuple[FeatureFrame, np.ndarray, FeatureFrame, np.ndarray]:
-    """Inner split of the training rows for tuning: its own last ``horizon`` periods validate."""
-    frame = split.train
-    cut = frame.timestamps.max() - horizon * frame.period
-    fit_mask, valid_mask = frame.timestamps <= cut, frame.timestamps > cut
-    if not fit_mask.any() or not valid_mask.any():
-        raise TrainingError("too little training history to tune; disable tuning or add data")
-
-    def part(mask: np.ndarray) -> FeatureFrame:
-        return FeatureFrame(
-            frame.features.filter(pa.array(mask)),
-            frame.timestamps[mask],
-            frame.categorical,
-            frame.period,
-        )
-
-    return part(fit_mask), split.y_train[fit_mask], part(valid_mask), split.y_train[valid_mask]
-
-
-def _space(spec: FleetSpec) -> dict[str, ParamRange]:
-    if not spec.tuning.space:
-        return dict(default_space(spec.model.family))
-    return {
-        name: ParamRange(low=r.low, high=r.high, log=r.log, kind=r.kind, choices=tuple(r.choices))
-        for name, r in spec.tuning.space.items()
-    }
-
-
-def _flat_params(prefix: str, params: Mapping[str, Any]) -> dict[str, ParamValue]:
-    flat: dict[str, ParamValue] = {}
-    for key, value in params.items():
-        if isinstance(value, str | int | float | bool) or value is None:
-            flat[f"{prefix}.{key}"] = value
-        else:
-            flat[f"{prefix}.{key}"] = json.dumps(value, sort_keys=True, default=str)
-    return flat
-
-
-def holdout_bytes(split: _Split) -> bytes:
-    """The holdout rows as Parquet (encoded features, timestamp, target) for later re-scoring.
-
-    Promotion compares a candidate with the version live in an environment *on the same
-    holdout*; keeping the rows with the run makes that possible without re-reading the data.
-    """
-    frame = split.holdout
-    table = frame.features.append_column(
-        HOLDOUT_TIMESTAMP, pa.array(frame.timestamps.astype("datetime64[us]"))
-    ).append_column(HOLDOUT_TARGET, pa.array(split.y_holdout, pa.float64()))
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd")
-    return bytes(sink.getvalue().to_pybytes())
-
-
-def _save(task: TenantTask, package: ModelPackage, split: _Split) -> list[ArtifactRecord]:
-    """Write the package (estimator + metadata) and the holdout rows; their artifact records."""
-    store = open_artifact_store(task.artifacts_url)
-    refs = package.save(store)
-    holdout_ref = store.put_bytes(holdout_bytes(split))
-    model, meta = refs.model, refs.meta
-    return [
-        ArtifactRecord("model", package.meta.family, model.digest, model.uri, model.size_bytes),
-        ArtifactRecord("model_meta", "json", meta.digest, meta.uri, meta.size_bytes),
-        ArtifactRecord(
-            "holdout", "parquet", holdout_ref.digest, holdout_ref.uri, holdout_ref.size_bytes
-        ),
-    ]
+# The split's name from before validation windows; the same function.
+split_holdout = split_windows
 
 
 @contextmanager
@@ -243,106 +180,164 @@ def _base_fields(task: TenantTask, started: datetime) -> dict[str, Any]:
     }
 
 
-def _data_params(task: TenantTask, split: _Split) -> dict[str, ParamValue]:
+def _data_params(task: TenantTask, split: TenantSplit) -> dict[str, ParamValue]:
     """What the run was trained on and judged by, as flat params."""
     spec = task.spec
     return {
         "data.train_rows": len(split.y_train),
+        "data.fit_rows": len(split.y_fit),
+        "data.validation_rows": len(split.y_valid),
         "data.holdout_rows": len(split.y_holdout),
         "data.frequency": task.frequency,
         "validation.horizon": spec.validation.horizon,
+        "validation.window": spec.validation.validation_window,
+        "validation.refit": spec.validation.refit,
         "baseline.family": spec.baseline_family,
         "gates.metric": spec.gate_metric,
         "gates.min_improvement": spec.gates.min_improvement,
     }
 
 
-def _fit_baseline(spec: FleetSpec, split: _Split) -> dict[str, float]:
-    """The baseline's holdout metrics: the score a candidate has to beat."""
-    baseline = resolve_family(spec.baseline_family)
-    params = {"season": spec.baseline.season} if spec.baseline_family == "seasonal_naive" else {}
-    fitted = baseline.fit(split.train, split.y_train, spec.task, params)
-    return compute_metrics(spec.task, split.y_holdout, fitted.predict(split.holdout))
+@dataclass
+class _Work:
+    """What one task computes as it goes: scores, timings, params, the per-tenant model."""
+
+    timings: dict[str, float] = field(default_factory=dict)
+    params: dict[str, ParamValue] = field(default_factory=dict)
+    validation: dict[str, dict[str, float]] = field(default_factory=dict)
+    holdout: dict[str, dict[str, float]] = field(default_factory=dict)
+    trials: list[TrialRecord] = field(default_factory=list)
+    model_params: dict[str, Any] = field(default_factory=dict)
+
+    def scores(self) -> dict[str, ParamValue]:
+        """Every candidate's validation and holdout metrics as flat params."""
+        flat: dict[str, ParamValue] = {}
+        for window, scores in (("validation", self.validation), ("holdout", self.holdout)):
+            for candidate, metrics in scores.items():
+                for metric, value in metrics.items():
+                    flat[f"{window}.{candidate}.{metric}"] = value
+        return flat
 
 
-def _tune_params(
-    spec: FleetSpec, split: _Split, family: ModelFamily, params: Mapping[str, Any]
-) -> tuple[dict[str, Any], list[TrialRecord]]:
-    """Search the spec's space on an inner split of the training rows: best params, trials."""
-    fit_frame, y_fit, valid_frame, y_valid = _tail_split(split, spec.validation.horizon)
-    result = tune(
-        family,
-        fit_frame,
-        y_fit,
-        valid_frame,
-        y_valid,
-        spec.task,
-        params,
-        _space(spec),
-        spec.tuning.metric or spec.gate_metric,
-        spec.tuning.trials,
-        spec.tuning.timeout_seconds,
-        spec.tuning.seed,
-    )
-    trials = [
-        TrialRecord(
-            number=t.number,
-            value=float("nan") if t.value is None else t.value,
-            params=dict(t.params),
-            state=t.state,
+def _validate(task: TenantTask, split: TenantSplit, work: _Work) -> Estimator:
+    """Score every candidate on the validation window; the per-tenant model fitted on fit rows."""
+    spec = task.spec
+    with _timed(work.timings, "baseline"):
+        baseline = fit_baseline(spec, split.fit, split.y_fit)
+        work.validation["baseline"] = compute_metrics(
+            spec.task, split.y_valid, baseline.predict(split.valid)
         )
-        for t in result.trials
-    ]
-    return {**params, **result.best_params}, trials
+    family = resolve_family(spec.model.family)
+    work.model_params = dict(spec.model.params)
+    if spec.tuning.enabled:
+        with _timed(work.timings, "tune"):
+            work.model_params, work.trials = tune_params(spec, split, family, work.model_params)
+    with _timed(work.timings, "fit"):
+        model = family.fit(split.fit, split.y_fit, spec.task, work.model_params)
+    work.validation["per_tenant"] = compute_metrics(
+        spec.task, split.y_valid, model.predict(split.valid)
+    )
+    if task.pooled is not None:
+        work.validation["pooled"] = compute_metrics(
+            spec.task, split.y_valid, _aligned(task.pooled.valid_pred, split.y_valid, task)
+        )
+    return model
+
+
+def _aligned(predictions: np.ndarray, actuals: np.ndarray, task: TenantTask) -> np.ndarray:
+    """The pooled stage's predictions, checked to be one per window row of this task."""
+    if len(predictions) != len(actuals):
+        raise TrainingError(
+            f"tenant {task.tenant}: the pooled model predicted {len(predictions)} rows of a "
+            f"window with {len(actuals)}; the pooled stage and the task disagree on windows"
+        )
+    return predictions
+
+
+def _final_models(
+    task: TenantTask, split: TenantSplit, work: _Work, model: Estimator
+) -> dict[Candidate, ModelPackage | None]:
+    """Each candidate as registered (refit on the rows before the holdout when asked) and its
+    holdout score. The pooled candidate has no package here: its booster is shared."""
+    spec = task.spec
+    baseline = fit_baseline(spec, split.train, split.y_train)  # the forecast from the origin
+    if spec.validation.refit:
+        with _timed(work.timings, "refit"):
+            family = resolve_family(spec.model.family)
+            model = family.fit(split.train, split.y_train, spec.task, work.model_params)
+    with _timed(work.timings, "predict"):
+        packages: dict[Candidate, ModelPackage | None] = {
+            "per_tenant": ModelPackage(model, split.meta),
+            "baseline": ModelPackage(baseline, baseline_meta(spec, split.meta)),
+        }
+        for name, package in packages.items():
+            assert package is not None
+            predicted = package.estimator.predict(split.holdout)
+            work.holdout[name] = compute_metrics(spec.task, split.y_holdout, predicted)
+        if task.pooled is not None:
+            predicted = _aligned(task.pooled.holdout_pred, split.y_holdout, task)
+            work.holdout["pooled"] = compute_metrics(spec.task, split.y_holdout, predicted)
+            packages["pooled"] = None
+    return packages
+
+
+def _save_chosen(
+    task: TenantTask,
+    split: TenantSplit,
+    chosen: Candidate,
+    packages: Mapping[Candidate, ModelPackage | None],
+) -> tuple[list[ArtifactRecord], PackageMetadata]:
+    """Write the chosen candidate's package and holdout rows; its artifacts and metadata."""
+    package = packages[chosen]
+    if package is None:
+        assert task.pooled is not None  # only the pooled candidate has no own package
+        meta = task.pooled.meta
+        return save_shared(task.artifacts_url, meta, task.pooled.model, split), meta
+    return save_package(task.artifacts_url, package, split), package.meta
+
+
+def _outcome(spec: FleetSpec, choice: Choice) -> tuple[str, Candidate, str | None]:
+    """(status, what is saved, reason): a fallback succeeds with the baseline as its model."""
+    if not choice.fell_back:
+        return "succeeded", choice.chosen, None
+    if spec.model.fallback == "baseline":
+        return "succeeded", "baseline", f"fallback to the baseline: {choice.reason}"
+    return "rejected", choice.best, choice.reason
 
 
 def train_tenant(task: TenantTask) -> TenantRunRecord:
-    """Train, evaluate and gate one tenant's candidate; failures come back as records."""
+    """Choose, evaluate and save one tenant's model; failures come back as records."""
     base = _base_fields(task, _now())
-    timings: dict[str, float] = {}
-    params: dict[str, ParamValue] = {}
+    work = _Work()
     spec = task.spec
     try:
-        with _timed(timings, "split"):
-            split = split_holdout(task)
-        params.update(_data_params(task, split))
-        with _timed(timings, "baseline"):
-            baseline_metrics = _fit_baseline(spec, split)
-        family = resolve_family(spec.model.family)
-        model_params: dict[str, Any] = dict(spec.model.params)
-        trials: list[TrialRecord] = []
-        if spec.tuning.enabled:
-            with _timed(timings, "tune"):
-                model_params, trials = _tune_params(spec, split, family, model_params)
-        with _timed(timings, "fit"):
-            package = ModelPackage(
-                family.fit(split.train, split.y_train, spec.task, model_params), split.meta
-            )
-        with _timed(timings, "predict"):
-            predicted = package.estimator.predict(split.holdout)
-            metrics = compute_metrics(spec.task, split.y_holdout, predicted)
-        params.update(_flat_params("model", model_params))
-        metric = spec.gate_metric
-        gate = evaluate_gate(
-            metric, metrics[metric], baseline_metrics[metric], spec.gates.min_improvement
-        )
-        with _timed(timings, "save"):
-            artifacts = _save(task, package, split)
+        with _timed(work.timings, "split"):
+            split = split_windows(task)
+        work.params.update(_data_params(task, split))
+        model = _validate(task, split, work)
+        choice = choose(spec.gate_metric, spec.gates.min_improvement, work.validation)
+        packages = _final_models(task, split, work, model)
+        status, saved, reason = _outcome(spec, choice)
+        work.params.update(flat_params("model", work.model_params))
+        work.params.update(work.scores())
+        work.params.update({"choice": saved, "choice.reason": choice.reason})
+        with _timed(work.timings, "save"):
+            artifacts, meta = _save_chosen(task, split, saved, packages)
         return TenantRunRecord(
-            **base,
-            status="succeeded" if gate.passed else "rejected",
+            **{**base, "model_family": meta.family},
+            status="succeeded" if status == "succeeded" else "rejected",
             finished_at=_now(),
-            params=params,
-            metrics=metrics,
-            baseline_metrics=baseline_metrics,
-            timings=timings,
+            params=work.params,
+            metrics=work.holdout[saved],
+            baseline_metrics=work.holdout["baseline"],
+            timings=work.timings,
             artifacts=artifacts,
-            trials=trials,
-            reason=None if gate.passed else gate.reason,
-            signature=package.meta.signature,
+            trials=work.trials,
+            reason=reason,
+            signature=meta.signature,
         )
     except Exception as exc:  # isolation: report, never raise out of a worker
-        return _failed(base, params, timings, exc)
+        return _failed(base, work.params, work.timings, exc)
 
 
 def _failed(

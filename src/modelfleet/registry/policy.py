@@ -118,11 +118,28 @@ def check_order(policy: PromotionPolicy, environment: str, aliases: Collection[s
 def check_baseline(
     metric: str, metrics: Mapping[str, float], baseline: Mapping[str, float], min_improvement: float
 ) -> tuple[bool, str]:
-    """Does the candidate beat its own baseline by ``min_improvement``? (passed, sentence)."""
+    """Does the candidate beat its own baseline by ``min_improvement``? (passed, sentence).
+
+    A baseline fallback version (a tenant whose models all lost to the baseline on validation
+    is registered with the baseline itself) records its baseline's holdout metrics as its own:
+    it *is* the baseline, so "beat the baseline" cannot apply and it passes, saying so. A model
+    whose every metric equals the baseline's to the last bit is no different from it either.
+    """
     if metric not in metrics or metric not in baseline:
         return False, f"no recorded {metric} for the candidate and its baseline to compare"
+    if is_baseline_fallback(metrics, baseline):
+        return True, (
+            f"a baseline fallback version ({metric} {metrics[metric]:.3g}, the baseline's own "
+            "score): the beat-the-baseline gate does not apply to the baseline itself"
+        )
     gate = evaluate_gate(metric, metrics[metric], baseline[metric], min_improvement)
     return gate.passed, gate.reason
+
+
+def is_baseline_fallback(metrics: Mapping[str, float], baseline: Mapping[str, float]) -> bool:
+    """Whether a version's metrics are exactly its baseline's: it is the baseline fallback."""
+    finite = all(math.isfinite(value) for value in metrics.values())
+    return bool(metrics) and finite and dict(metrics) == dict(baseline)
 
 
 def check_regression(

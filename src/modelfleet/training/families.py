@@ -58,6 +58,12 @@ def _lightgbm() -> ModelFamily:
     return LightGBMFamily()
 
 
+def _pooled() -> ModelFamily:
+    from modelfleet.training.pooled import PooledFamily
+
+    return PooledFamily()
+
+
 def _baseline(name: str) -> Callable[[], ModelFamily]:
     def make() -> ModelFamily:
         from modelfleet.training.baselines import baseline_family
@@ -70,6 +76,7 @@ def _baseline(name: str) -> Callable[[], ModelFamily]:
 # Heavy libraries (lightgbm, scikit-learn) are imported only when their family is asked for.
 _FAMILIES: dict[str, Callable[[], ModelFamily]] = {
     "lightgbm": _lightgbm,
+    "pooled_lightgbm": _pooled,
     "seasonal_naive": _baseline("seasonal_naive"),
     "mean": _baseline("mean"),
     "prior": _baseline("prior"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,41 +71,11 @@ class LightGBMFamily:
     ) -> LightGBMEstimator:
         """Train with ``lgb.train``; params use LightGBM names or aliases (n_estimators, ...)."""
         y = check_target(target, frame.num_rows, task, family=FAMILY)
-        booster_params, rounds = build_params(params, task)
         names = list(frame.column_names)
         if not names:
             raise TrainingError("model family 'lightgbm' needs at least one feature column")
-        try:
-            dataset = lgb.Dataset(
-                frame.to_matrix(names, family=FAMILY),
-                label=y,
-                feature_name=names,
-                categorical_feature=[names.index(c) for c in frame.categorical] or "auto",
-                params=booster_params,
-                free_raw_data=True,
-            )
-            # keep_training_booster=True skips lgb.train's closing model_to_string +
-            # model_from_string round trip (about 8.5 ms of CPU per tenant; to_bytes writes the
-            # text once anyway). The trees are the same, so predictions, saved bytes and a
-            # loaded model's predictions are identical to before. free_dataset() drops the
-            # booster's reference to the training Dataset, as that round trip did. The booster
-            # keeps its C++ training state (scores, gradients) until it is freed with the
-            # estimator; it never trains again, and predicting or saving never reads that state.
-            booster = lgb.train(
-                booster_params, dataset, num_boost_round=rounds, keep_training_booster=True
-            )
-            booster.free_dataset()
-        except (lgb.basic.LightGBMError, ValueError, TypeError) as exc:
-            raise TrainingError(
-                f"lightgbm rejected the training run with params {dict(params)}: {exc}. "
-                "Fix the named parameter's value in the fleet spec"
-            ) from exc
-        return LightGBMEstimator(
-            booster=booster,
-            features=tuple(names),
-            categorical=frame.categorical,
-            task=task,
-            num_threads=int(booster_params["num_threads"]),
+        return fit_matrix(
+            frame.to_matrix(names, family=FAMILY), y, names, frame.categorical, task, params
         )
 
     def load(self, blob: bytes) -> LightGBMEstimator:
@@ -140,6 +110,65 @@ class LightGBMFamily:
                 f"cannot load a 'lightgbm' model from these bytes ({exc}); was it saved by "
                 "another family? Load it with the family recorded next to the artifact"
             ) from exc
+
+
+def fit_matrix(
+    matrix: np.ndarray,
+    target: np.ndarray,
+    names: Sequence[str],
+    categorical: Sequence[str],
+    task: Task,
+    params: Mapping[str, Any],
+    *,
+    what: str = "the training run",
+) -> LightGBMEstimator:
+    """One ``lgb.train`` on a float64 matrix whose columns are ``names`` (the shared core of
+    per-tenant fits and the fleet's pooled fit)."""
+    booster_params, rounds = build_params(params, task)
+    names = list(names)
+    try:
+        dataset = lgb.Dataset(
+            matrix,
+            label=target,
+            feature_name=names,
+            categorical_feature=[names.index(c) for c in categorical] or "auto",
+            params=booster_params,
+            free_raw_data=True,
+        )
+        # keep_training_booster=True skips lgb.train's closing model_to_string +
+        # model_from_string round trip (about 8.5 ms of CPU per tenant; to_bytes writes the
+        # text once anyway). The trees are the same, so predictions, saved bytes and a
+        # loaded model's predictions are identical to before. free_dataset() drops the
+        # booster's reference to the training Dataset, as that round trip did. The booster
+        # keeps its C++ training state (scores, gradients) until it is freed with the
+        # estimator; it never trains again, and predicting or saving never reads that state.
+        booster = lgb.train(
+            booster_params, dataset, num_boost_round=rounds, keep_training_booster=True
+        )
+        booster.free_dataset()
+    except (lgb.basic.LightGBMError, ValueError, TypeError) as exc:
+        raise TrainingError(
+            f"lightgbm rejected {what} with params {dict(params)}: {exc}. "
+            "Fix the named parameter's value in the fleet spec"
+        ) from exc
+    return LightGBMEstimator(
+        booster=booster,
+        features=tuple(names),
+        categorical=tuple(categorical),
+        task=task,
+        num_threads=int(booster_params["num_threads"]),
+    )
+
+
+def predict_matrix(estimator: LightGBMEstimator, matrix: np.ndarray, threads: int) -> np.ndarray:
+    """The booster's raw predictions for a float64 matrix in its own column order."""
+    if len(matrix) == 0:
+        return np.empty(0, dtype=np.float64)
+    try:
+        raw = estimator.booster.predict(matrix, num_threads=threads)
+    except (lgb.basic.LightGBMError, ValueError) as exc:
+        raise TrainingError(f"lightgbm could not predict: {exc}") from exc
+    return np.asarray(raw, dtype=np.float64)
 
 
 def _load_with_header(blob: bytes) -> LightGBMEstimator:

@@ -117,7 +117,23 @@ class ModelPackage:
                 f"requested {model_digest}: the version points at mismatched artifacts"
             )
         estimator = resolve_family(meta.family).load(store.get_bytes(recorded))
+        if meta.pooled is not None:
+            estimator = _bind_pooled(estimator, meta)
         return cls(estimator, meta)
+
+
+def _bind_pooled(estimator: Estimator, meta: PackageMetadata) -> Estimator:
+    """The shared pooled booster bound to the tenant the metadata describes."""
+    # Imported here: only pooled packages need LightGBM at load time.
+    from modelfleet.training.pooled import PooledBooster, layout_of
+
+    if not isinstance(estimator, PooledBooster) or meta.pooled is None:
+        raise PackageError(
+            f"model package of {meta.fleet}/{meta.tenant} has pooled inputs but its estimator "
+            f"is a {estimator.family!r} model, not the shared pooled booster"
+        )
+    layout = layout_of(estimator.estimator, meta.feature_columns, meta.pooled)
+    return estimator.bind(meta.pooled, layout)
 
 
 def load_metadata(store: BlobSource, meta_digest: str) -> PackageMetadata:

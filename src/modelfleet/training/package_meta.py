@@ -24,14 +24,36 @@ import pyarrow.compute as pc
 
 from modelfleet.config.blocks import PERIOD_DAYS
 from modelfleet.config.spec import Frequency, Task
-from modelfleet.errors import ModelfleetError, PackageError, TrainingError
+from modelfleet.errors import PackageError, TrainingError
 from modelfleet.tracking.signature import Signature, SignatureField
+from modelfleet.training.package_fields import LEGACY_FORMAT, MetaFields
 
-FORMAT_VERSION: Final = 1
-# Format 0: the loose model_meta dict of earlier releases (no format_version, no feature_views).
-LEGACY_FORMAT: Final = 0
-_TASKS: Final = ("regression", "binary_classification")
+FORMAT_VERSION: Final = 2
+# Format 1: every package before pooled models; still written when a package is not pooled, so
+# readers that know format 1 keep loading per-tenant and baseline packages.
+PLAIN_FORMAT: Final = 1
 _OUTPUT_TYPE: Final = "float64"  # predictions are float64 for every task
+
+
+@dataclass(frozen=True)
+class PooledInputs:
+    """What the fleet's pooled model needs of one tenant besides its rows.
+
+    ``scale`` is the tenant's training mean of the target: the pooled model learnt targets and
+    ``scaled`` (target-derived) columns divided by it, so one model fits big and small tenants.
+    ``attributes`` are the tenant's static values as the pooled model's inputs (category codes
+    in the pooled vocabulary, or numbers; null when unknown).
+    """
+
+    scale: float
+    scaled: tuple[str, ...]
+    attributes: Mapping[str, float | None]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "scaled", tuple(self.scaled))
+        object.__setattr__(self, "attributes", dict(self.attributes))
+        if not (np.isfinite(self.scale) and self.scale > 0):
+            raise PackageError(f"pooled scale must be a positive number, got {self.scale!r}")
 
 
 @dataclass(frozen=True)
@@ -58,6 +80,7 @@ class PackageMetadata:
     signature: Signature
     feature_views: tuple[tuple[str, str], ...] = ()
     profile: Mapping[str, Any] | None = field(default=None, compare=False)
+    pooled: PooledInputs | None = None  # set for a tenant's view of the fleet's pooled model
 
     def __post_init__(self) -> None:
         # Normalising a frozen dataclass during construction, so equal content compares equal.
@@ -87,6 +110,10 @@ class PackageMetadata:
                 f"signature inputs {list(self.signature.input_names)} differ from the feature "
                 f"columns {list(self.feature_columns)}"
             )
+        if self.pooled is not None:
+            stray = [name for name in self.pooled.scaled if name not in self.feature_columns]
+            if stray:
+                raise PackageError(f"pooled scaled columns {stray} are not feature columns")
         flagged = tuple(f.name for f in self.signature.inputs if f.categorical)
         if set(flagged) != set(self.categorical):
             raise PackageError(
@@ -210,7 +237,7 @@ def signature_of(
 def metadata_to_json(meta: PackageMetadata, model_digest: str) -> bytes:
     """The metadata document saved beside the estimator whose bytes hash to ``model_digest``."""
     doc: dict[str, Any] = {
-        "format_version": FORMAT_VERSION,
+        "format_version": PLAIN_FORMAT if meta.pooled is None else FORMAT_VERSION,
         "fleet": meta.fleet,
         "tenant": meta.tenant,
         "family": meta.family,
@@ -228,6 +255,12 @@ def metadata_to_json(meta: PackageMetadata, model_digest: str) -> bytes:
     }
     if meta.profile is not None:
         doc["profile"] = dict(meta.profile)
+    if meta.pooled is not None:
+        doc["pooled"] = {
+            "scale": meta.pooled.scale,
+            "scaled": list(meta.pooled.scaled),
+            "attributes": dict(meta.pooled.attributes),
+        }
     return json.dumps(doc, sort_keys=True, indent=1).encode()
 
 
@@ -245,7 +278,7 @@ def metadata_from_json(blob: bytes) -> tuple[PackageMetadata, str]:
         raise PackageError(
             f"model package metadata must be a JSON object, got {type(doc).__name__}"
         )
-    fields = _Fields(doc, _format_version(doc))
+    fields = MetaFields(doc, _format_version(doc))
     # Read every field first, so a field's error is not mistaken for an inconsistency.
     fleet, tenant, family = fields.text("fleet"), fields.text("tenant"), fields.text("family")
     task, frequency, horizon = fields.task(), fields.frequency(), fields.positive_int("horizon")
@@ -254,6 +287,7 @@ def metadata_from_json(blob: bytes) -> tuple[PackageMetadata, str]:
     vocabulary, signature = fields.vocabulary("vocabulary"), fields.signature("signature")
     views, profile = fields.feature_views("feature_views"), fields.optional_object("profile")
     model_digest = fields.digest("model_digest")
+    pooled = fields.pooled("pooled")
     try:
         meta = PackageMetadata(
             fleet=fleet,
@@ -270,6 +304,7 @@ def metadata_from_json(blob: bytes) -> tuple[PackageMetadata, str]:
             signature=signature,
             feature_views=views,
             profile=profile,
+            pooled=None if pooled is None else PooledInputs(*pooled),
         )
     except PackageError as exc:
         raise PackageError(f"{fields.label} is inconsistent: {exc}") from exc
@@ -289,93 +324,3 @@ def _format_version(doc: Mapping[str, Any]) -> int:
             f"versions {LEGACY_FORMAT} to {FORMAT_VERSION}: upgrade modelfleet to load it"
         )
     return version
-
-
-@dataclass(frozen=True)
-class _Fields:
-    """Typed reads of one metadata document; each error names the field and what was found."""
-
-    doc: Mapping[str, Any]
-    version: int
-
-    @property
-    def label(self) -> str:
-        return f"model package metadata (format {self.version})"
-
-    def _get(self, key: str) -> Any:
-        if key not in self.doc:
-            raise PackageError(f"{self.label} lacks field {key!r}")
-        return self.doc[key]
-
-    def _wrong(self, key: str, wanted: str, value: Any) -> PackageError:
-        return PackageError(
-            f"{self.label}: field {key!r} must be {wanted}, got {value!r} ({type(value).__name__})"
-        )
-
-    def text(self, key: str) -> str:
-        value = self._get(key)
-        if not isinstance(value, str) or not value:
-            raise self._wrong(key, "non-empty text", value)
-        return value
-
-    def task(self) -> Task:
-        value: object = self._get("task")
-        if value == "regression" or value == "binary_classification":
-            return value
-        raise self._wrong("task", f"one of {', '.join(_TASKS)}", value)
-
-    def frequency(self) -> Frequency:
-        value: object = self._get("frequency")
-        if value == "D" or value == "W":
-            return value
-        raise self._wrong("frequency", f"one of {', '.join(PERIOD_DAYS)}", value)
-
-    def positive_int(self, key: str) -> int:
-        value = self._get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise self._wrong(key, "an integer >= 1", value)
-        return value
-
-    def texts(self, key: str) -> tuple[str, ...]:
-        value = self._get(key)
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise self._wrong(key, "a list of text", value)
-        return tuple(value)
-
-    def digest(self, key: str) -> str:
-        value = self.text(key)
-        if len(value) != 64 or value.strip("0123456789abcdef"):
-            raise self._wrong(key, "a sha256 hex digest", value)
-        return value
-
-    def vocabulary(self, key: str) -> dict[str, tuple[str, ...]]:
-        value = self._get(key)
-        wanted = "an object of column -> list of text"
-        if not isinstance(value, dict):
-            raise self._wrong(key, wanted, value)
-        for values in value.values():
-            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-                raise self._wrong(key, wanted, value)
-        return {str(name): tuple(values) for name, values in value.items()}
-
-    def signature(self, key: str) -> Signature:
-        try:
-            return Signature.from_dict(self._get(key))
-        except PackageError:
-            raise
-        except ModelfleetError as exc:  # Signature reports UsageError; here the file is wrong
-            raise PackageError(f"{self.label}: field {key!r} is not a signature ({exc})") from exc
-
-    def feature_views(self, key: str) -> tuple[tuple[str, str], ...]:
-        if self.version == LEGACY_FORMAT and key not in self.doc:
-            return ()  # format 0 did not record feature views
-        value = self._get(key)
-        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-            raise self._wrong(key, "an object of view name -> version", value)
-        return tuple((str(name), version) for name, version in value.items())
-
-    def optional_object(self, key: str) -> dict[str, Any] | None:
-        value = self.doc.get(key)
-        if value is not None and not isinstance(value, dict):
-            raise self._wrong(key, "an object or absent", value)
-        return value

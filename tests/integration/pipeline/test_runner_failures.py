@@ -83,10 +83,14 @@ def test_rerun_records_a_known_validation_failure_once_and_keeps_the_status(
     assert first.status == again.status == "partial"
 
 
-def test_candidate_that_cannot_clear_the_gate_is_rejected_with_a_reason_naming_the_metric(
+def test_candidate_that_cannot_clear_the_gate_is_rejected_when_fallback_is_none(
     client: Client, demo: DemoData, edit_spec: Callable[..., None]
 ) -> None:
-    edit_spec(demo.spec_path, lambda s: s["gates"].update(min_improvement=0.9))
+    def edit(spec: dict[str, Any]) -> None:
+        spec["gates"].update(min_improvement=0.9)
+        spec["model"]["fallback"] = "none"
+
+    edit_spec(demo.spec_path, edit)
 
     summary = _train(client, demo)
 
@@ -94,9 +98,26 @@ def test_candidate_that_cannot_clear_the_gate_is_rejected_with_a_reason_naming_t
     for run in summary.records:
         assert run.reason is not None
         assert "wmape" in run.reason and "90.0%" in run.reason
+        assert "validation window" in run.reason
         assert run.params["gates.min_improvement"] == 0.9
         assert {a.name for a in run.artifacts} >= {"model", "model_meta"}
     assert summary.status == "succeeded"  # a rejection is an outcome, not a failure
+
+
+def test_tenants_whose_models_lose_get_the_baseline_registered_with_the_reason(
+    client: Client, demo: DemoData, edit_spec: Callable[..., None]
+) -> None:
+    edit_spec(demo.spec_path, lambda s: s["gates"].update(min_improvement=0.9))
+
+    summary = _train(client, demo)
+
+    assert {r.status for r in summary.records} == {"succeeded"}
+    for run in summary.records:
+        assert run.model_family == "seasonal_naive" and run.params["choice"] == "baseline"
+        assert run.reason is not None and run.reason.startswith("fallback to the baseline")
+        assert "90.0%" in run.reason
+        assert run.metrics == run.baseline_metrics
+        assert run.tenant in summary.versions
 
 
 def test_a_failing_model_fit_fails_only_that_tenant(

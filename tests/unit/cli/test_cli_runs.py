@@ -57,12 +57,15 @@ def test_list_json_gives_one_object_per_run_with_the_documented_fields(
 
 
 def test_list_filters_by_status(runs_cli: CliRunner, trained_home: Any) -> None:
-    rejected = {r.run_id for r in trained_home.runs if r.status == "rejected"}
-    assert rejected, "the demo fleet should reject at least one store (store 5 at 200 days)"
+    # Store 5 at 200 days used to be rejected; it now gets its baseline (a succeeded run with
+    # choice=baseline), so each status is asked for and must give exactly its own runs.
+    for status in ("succeeded", "rejected", "failed"):
+        expected = {r.run_id for r in trained_home.runs if r.status == status}
 
-    rows = _json_lines(runs_cli("list", "--json", "--status", "rejected").stdout)
+        rows = _json_lines(runs_cli("list", "--json", "--status", status).stdout)
 
-    assert {r["run_id"] for r in rows} == rejected
+        assert {r["run_id"] for r in rows} == expected, status
+    assert any(r.status == "succeeded" for r in trained_home.runs)
 
 
 def test_list_filters_by_tenant_and_limits(runs_cli: CliRunner) -> None:

@@ -102,3 +102,15 @@ def make_task(tmp_path: Path) -> Callable[..., TenantTask]:
 def frame() -> Callable[..., pa.Table]:
     """``frame(days, skip=(), unknown_after=None, regions=None)``: a one-store task frame."""
     return task_frame
+
+
+@pytest.fixture
+def unit_spec_factory(tmp_path: Path) -> Callable[..., FleetSpec]:
+    """``unit_spec_factory(horizon=7, **validation)``: the unit spec with validation settings."""
+
+    def build(horizon: int = 7, **validation: Any) -> FleetSpec:
+        spec = unit_spec(tmp_path, horizon)
+        block = spec.validation.model_copy(update=validation)
+        return spec.model_copy(update={"validation": block})
+
+    return build

@@ -39,7 +39,11 @@ def test_holdout_is_measured_on_the_calendar_not_in_rows(
 ) -> None:
     # Three days missing inside the last week: the holdout is still the last 7 days (4 rows),
     # not the last 7 rows.
-    split = split_holdout(make_task(frame(60, skip=(54, 56, 57)), horizon=7))
+    task = make_task(frame(60, skip=(54, 56, 57)), horizon=7)
+    validation = task.spec.validation.model_copy(update={"min_holdout_rows": 4})
+    split = split_holdout(
+        replace(task, spec=task.spec.model_copy(update={"validation": validation}))
+    )
 
     assert _days(split.holdout.timestamps) == [53, 55, 58, 59]
     assert max(_days(split.train.timestamps)) == 52
@@ -133,7 +137,9 @@ def test_train_tenant_records_the_models_signature_whatever_the_gate_says(
     # Against the mean of a trending series, a pass needs little; 100% better is impossible.
     gates = task.spec.gates.model_copy(update={"min_improvement": min_improvement})
     baseline = task.spec.baseline.model_copy(update={"family": "mean"})
-    spec = task.spec.model_copy(update={"gates": gates, "baseline": baseline})
+    # fallback none: a candidate that loses is rejected (no baseline version instead).
+    model = task.spec.model.model_copy(update={"fallback": "none"})
+    spec = task.spec.model_copy(update={"gates": gates, "baseline": baseline, "model": model})
     task = replace(task, spec=spec)
 
     record = train_tenant(task)
@@ -167,3 +173,76 @@ def test_train_tenant_saves_a_package_with_the_feature_view_versions_of_its_line
     package = ModelPackage.load(open_artifact_store(task.artifacts_url), meta_ref.digest)
     assert package.meta.feature_views == (("promo", "v1"), ("sales_daily", "v3"))
     assert package.meta.signature == record.signature
+
+
+def _with_validation(task: TenantTask, **changes: object) -> TenantTask:
+    validation = task.spec.validation.model_copy(update=changes)
+    return replace(task, spec=task.spec.model_copy(update={"validation": validation}))
+
+
+def test_a_holdout_below_min_holdout_rows_fails_the_tenant_with_the_reason(
+    make_task: TaskFactory, frame: FrameFactory
+) -> None:
+    # Four rows left in the last week; the daily default asks for seven.
+    record = train_tenant(make_task(frame(60, skip=(54, 56, 57)), horizon=7))
+
+    assert record.status == "failed"
+    assert record.reason is not None and "min_holdout_rows=7" in record.reason
+
+
+def test_the_validation_window_sits_between_fit_rows_and_the_holdout(
+    make_task: TaskFactory, frame: FrameFactory
+) -> None:
+    split = split_holdout(_with_validation(make_task(frame(60), horizon=7), window=10))
+
+    assert _days(split.fit.timestamps) == list(range(43))
+    assert _days(split.valid.timestamps) == list(range(43, 53))
+    assert _days(split.holdout.timestamps) == list(range(53, 60))
+
+
+def test_tuning_searches_only_rows_before_the_validation_window(
+    make_task: TaskFactory, frame: FrameFactory
+) -> None:
+    from modelfleet.pipeline.candidates import _inner_split
+
+    split = split_holdout(make_task(frame(60), horizon=7))
+    fit, _, valid, _ = _inner_split(split.fit, split.y_fit, 7)
+
+    assert max(_days(valid.timestamps)) < min(_days(split.valid.timestamps))
+    assert max(_days(fit.timestamps)) < min(_days(valid.timestamps))
+
+
+def test_a_fallback_tenant_saves_the_baseline_package_scoring_the_recorded_holdout(
+    make_task: TaskFactory, frame: FrameFactory
+) -> None:
+    task = make_task(frame(60), horizon=7)
+    gates = task.spec.gates.model_copy(update={"min_improvement": 1.0})  # no model can pass
+    task = replace(task, spec=task.spec.model_copy(update={"gates": gates}))
+
+    record = train_tenant(task)
+
+    assert (record.status, record.model_family, record.params["choice"]) == (
+        "succeeded",
+        "seasonal_naive",
+        "baseline",
+    )
+    store = open_artifact_store(task.artifacts_url)
+    meta = next(a for a in record.artifacts if a.name == "model_meta")
+    package = ModelPackage.load(store, meta.digest)
+    split = split_holdout(task)
+    assert package.predict(split.raw_holdout()).tolist() == pytest.approx(
+        (split.y_holdout - 7).tolist()  # seasonal naive: the value one week before
+    )
+    assert record.metrics == record.baseline_metrics
+
+
+def test_without_refit_the_registered_model_is_the_one_fitted_before_validation(
+    make_task: TaskFactory, frame: FrameFactory
+) -> None:
+    task = _with_validation(make_task(frame(60), horizon=7), refit=False)
+
+    record = train_tenant(task)
+
+    assert record.params["validation.refit"] is False
+    assert "refit" not in record.timings
+    assert record.params["data.fit_rows"] == 46

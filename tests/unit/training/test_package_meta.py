@@ -14,7 +14,9 @@ from modelfleet.errors import PackageError, TrainingError
 from modelfleet.tracking.signature import Signature, SignatureField
 from modelfleet.training.package_meta import (
     FORMAT_VERSION,
+    PLAIN_FORMAT,
     PackageMetadata,
+    PooledInputs,
     build_vocabulary,
     encode_features,
     metadata_from_json,
@@ -89,7 +91,8 @@ def test_json_round_trip_gives_equal_metadata_and_the_estimator_digest() -> None
 def test_json_keeps_the_keys_and_shapes_older_readers_use() -> None:
     doc = document()
 
-    assert doc["format_version"] == FORMAT_VERSION
+    # A package that is not pooled keeps format 1, so readers of format 1 still load it.
+    assert doc["format_version"] == PLAIN_FORMAT
     assert (doc["task"], doc["frequency"]) == ("regression", "D")
     assert doc["vocabulary"] == {"region": ["east", "west"]}
     assert Signature.from_meta(doc) == describe().signature
@@ -141,7 +144,8 @@ def test_a_malformed_signature_is_reported_as_a_package_error_naming_the_field()
 
 
 def test_an_unknown_format_version_is_refused_with_an_upgrade_hint() -> None:
-    with pytest.raises(PackageError, match=r"format_version 2.*upgrade modelfleet"):
+    unknown = FORMAT_VERSION + 1
+    with pytest.raises(PackageError, match=rf"format_version {unknown}.*upgrade modelfleet"):
         parse(document(format_version=FORMAT_VERSION + 1))
 
 
@@ -217,3 +221,45 @@ def test_decode_categories_undoes_encode() -> None:
 
     assert decoded["region"].to_pylist() == ["west", "east", None]  # north was never seen
     assert decoded["promo"].to_pylist() == [1.0, 0.0, 1.0]
+
+
+def pooled_inputs(**changes: Any) -> PooledInputs:
+    """Pooled inputs of a tenant with mean sales 250 and one attribute."""
+    fields: dict[str, Any] = {"scale": 250.0, "scaled": ("promo",), "attributes": {"kind": 2.0}}
+    fields.update(changes)
+    return PooledInputs(**fields)
+
+
+def test_pooled_inputs_round_trip_through_json_as_format_2() -> None:
+    meta = replace(describe(), pooled=pooled_inputs())
+
+    blob = metadata_to_json(meta, DIGEST)
+    again, _ = metadata_from_json(blob)
+
+    assert json.loads(blob)["format_version"] == FORMAT_VERSION == 2
+    assert again.pooled == meta.pooled
+
+
+@pytest.mark.parametrize("scale", [0.0, -3.0, float("nan"), float("inf")])
+def test_a_pooled_scale_that_is_not_positive_is_refused(scale: float) -> None:
+    with pytest.raises(PackageError, match="pooled scale must be a positive number"):
+        pooled_inputs(scale=scale)
+
+
+def test_pooled_scaled_columns_must_be_feature_columns() -> None:
+    with pytest.raises(PackageError, match=r"pooled scaled columns \['lag_9'\]"):
+        replace(describe(), pooled=pooled_inputs(scaled=("lag_9",)))
+
+
+@pytest.mark.parametrize(
+    ("pooled", "field"),
+    [
+        ({"scale": "big", "scaled": [], "attributes": {}}, "pooled.scale"),
+        ({"scale": 1.0, "scaled": "promo", "attributes": {}}, "pooled.scaled"),
+        ({"scale": 1.0, "scaled": [], "attributes": {"kind": "A"}}, "pooled.attributes"),
+        ([1, 2], "pooled"),
+    ],
+)
+def test_a_malformed_pooled_block_names_its_field(pooled: Any, field: str) -> None:
+    with pytest.raises(PackageError, match=f"field '{field}' must be"):
+        parse(document(pooled=pooled))

@@ -1,0 +1,141 @@
+"""Pooled and baseline versions round trip: trained, registered, loaded back, promoted.
+
+The per-tenant model is crippled (one tree, a tiny learning rate) so the pooled model wins the
+validation choice for tenants; a second fleet asks for a 90% gain, so every tenant falls back to
+its baseline, which must still be registered and promotable under a beat-the-baseline step.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+import modelfleet
+from modelfleet.client import Client
+from modelfleet.data.demo import DemoData
+from modelfleet.pipeline.executors import InlineExecutor
+from modelfleet.pipeline.runner import FleetRunSummary
+from modelfleet.registry.reads import ArtifactStores, VersionArtifacts
+from modelfleet.training.frames import HOLDOUT_TARGET, HOLDOUT_TIMESTAMP
+from modelfleet.training.metrics import compute_metrics
+
+
+@dataclass
+class Trained:
+    client: Client
+    summary: FleetRunSummary
+    demo: DemoData
+
+
+def _train(
+    root: Path,
+    make_demo_fleet: Callable[..., DemoData],
+    edit_spec: Callable[..., None],
+    change: Callable[[dict[str, Any]], None],
+) -> Iterator[Trained]:
+    demo = make_demo_fleet(root / "demo")
+    edit_spec(demo.spec_path, change)
+    with modelfleet.connect(home=str(root / "home"), environ={}) as client:
+        summary = client.train(demo.spec_path, "dev", executor=InlineExecutor())
+        yield Trained(client, summary, demo)
+
+
+def _pooled_wins(spec: dict[str, Any]) -> None:
+    spec["model"]["pooled"] = True
+    spec["model"]["params"] = {"n_estimators": 1, "learning_rate": 0.001}
+    spec["model"]["pooled_params"] = {"n_estimators": 80, "learning_rate": 0.1}
+    spec["environments"]["dev"] = {}  # the demo's dev overlay would change the params
+    spec["tenants"].pop("overrides", None)
+
+
+def _baseline_wins(spec: dict[str, Any]) -> None:
+    spec["gates"]["min_improvement"] = 0.9
+    spec.setdefault("promotion", {})["steps"] = {"dev": {"min_improvement": 0.05}}
+
+
+@pytest.fixture(scope="module")
+def pooled(
+    tmp_path_factory: pytest.TempPathFactory,
+    make_demo_fleet: Callable[..., DemoData],
+    edit_spec: Callable[..., None],
+) -> Iterator[Trained]:
+    yield from _train(tmp_path_factory.mktemp("pooled"), make_demo_fleet, edit_spec, _pooled_wins)
+
+
+@pytest.fixture(scope="module")
+def fallback(
+    tmp_path_factory: pytest.TempPathFactory,
+    make_demo_fleet: Callable[..., DemoData],
+    edit_spec: Callable[..., None],
+) -> Iterator[Trained]:
+    root = tmp_path_factory.mktemp("fallback")
+    yield from _train(root, make_demo_fleet, edit_spec, _baseline_wins)
+
+
+def _pooled_runs(trained: Trained) -> list[Any]:
+    runs = [r for r in trained.summary.records if r.params.get("choice") == "pooled"]
+    assert runs, [r.params.get("choice.reason") for r in trained.summary.records]
+    return runs
+
+
+def test_every_pooled_version_points_at_one_shared_booster(pooled: Trained) -> None:
+    runs = _pooled_runs(pooled)
+    digests = {a.digest for r in runs for a in r.artifacts if a.name == "model"}
+    metas = {a.digest for r in runs for a in r.artifacts if a.name == "model_meta"}
+
+    assert len(digests) == 1
+    assert len(metas) == len(runs)  # each tenant's own scale and attributes
+    assert {r.model_family for r in runs} == {"pooled_lightgbm"}
+
+
+def test_a_pooled_version_loaded_from_the_store_predicts_its_recorded_holdout(
+    pooled: Trained,
+) -> None:
+    stores = ArtifactStores(pooled.client.settings.artifacts_url)
+    for run in _pooled_runs(pooled):
+        version = pooled.client.resolve(
+            f"{run.fleet}/{run.tenant}:{pooled.summary.versions[run.tenant]}"
+        )
+        artifacts = VersionArtifacts(version, stores)
+        package = artifacts.load_package()
+        assert version.holdout_digest is not None
+        table = pq.read_table(io.BytesIO(artifacts.get_bytes(version.holdout_digest)))
+        rows = package.meta.decode_categories(
+            table.drop_columns([HOLDOUT_TARGET, HOLDOUT_TIMESTAMP])
+        )
+
+        predicted = package.predict(rows, table[HOLDOUT_TIMESTAMP].to_numpy())
+
+        again = compute_metrics("regression", table[HOLDOUT_TARGET].to_numpy(), predicted)
+        assert again == pytest.approx(dict(run.metrics), rel=1e-9)
+        assert np.all(np.isfinite(predicted))
+
+
+def test_a_baseline_fallback_version_is_registered_for_every_tenant(fallback: Trained) -> None:
+    records = fallback.summary.records
+
+    assert {r.params["choice"] for r in records} == {"baseline"}
+    assert set(fallback.summary.versions) == {r.tenant for r in records}
+    for record in records:
+        version = fallback.client.resolve(f"{record.fleet}/{record.tenant}")
+        assert version.family == "seasonal_naive"
+
+
+def test_a_baseline_fallback_version_is_promoted_past_a_beat_the_baseline_step(
+    fallback: Trained,
+) -> None:
+    record = fallback.summary.records[0]
+
+    outcome = fallback.client.promote(
+        f"{record.fleet}/{record.tenant}", "dev", spec=fallback.demo.spec_path
+    )
+
+    assert outcome.moved, outcome.reason
+    assert "baseline fallback version" in outcome.reason
