@@ -30,6 +30,7 @@ from modelfleet.data.mapping import MappedSource, map_source
 from modelfleet.data.observations import assemble
 from modelfleet.data.plan import SourcePlan, plan_sources, required_columns, source_keys
 from modelfleet.data.sources import RawSource, describe_source, read_source, source_identity
+from modelfleet.data.summary import duplicate_summary
 from modelfleet.data.validation import validate
 from modelfleet.errors import ConfigError, SourceError
 
@@ -118,6 +119,9 @@ def load_fleet_data(spec: FleetSpec, *, now: datetime | None = None) -> FleetDat
             )
         )
 
+    summary = duplicate_summary(findings, schema, spec.sources)
+    if summary is not None:
+        findings.append(summary)
     errors: dict[str, list[str]] = defaultdict(list)
     for finding in findings:
         if finding.tenant is not None and finding.severity == "error":

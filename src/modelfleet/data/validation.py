@@ -229,7 +229,8 @@ def _duplicates(con: duckdb.DuckDBPyConnection, ts: str) -> list[Finding]:
                 message=(
                     f"tenant {tenant}: {count:,} timestamp(s) appear in more than one row "
                     f"({int(rows_):,} rows in all), e.g. {listing(examples, count, each=200)}. "
-                    "Keep one row per timestamp (aggregate or drop the repeats at the source)"
+                    "Keep one row per timestamp: roll the rows up with aggregate: in the source, "
+                    "use a finer tenant_key, or drop the repeats at the source"
                 ),
                 examples=examples,
             )
