@@ -119,7 +119,7 @@ def load_fleet_data(spec: FleetSpec, *, now: datetime | None = None) -> FleetDat
             )
         )
 
-    summary = duplicate_summary(findings, schema, spec.sources)
+    summary = duplicate_summary(findings, schema, spec.sources, tenants=len(present))
     if summary is not None:
         findings.append(summary)
     errors: dict[str, list[str]] = defaultdict(list)

@@ -15,11 +15,19 @@ from modelfleet.quoting import listing
 
 
 def duplicate_summary(
-    findings: Sequence[Finding], schema: SchemaSpec, sources: Sequence[SourceSpec]
+    findings: Sequence[Finding],
+    schema: SchemaSpec,
+    sources: Sequence[SourceSpec],
+    *,
+    tenants: int,
 ) -> Finding | None:
-    """One fleet-level finding counting the tenants with repeated timestamps, or None."""
+    """One fleet-level finding when most of the ``tenants`` have repeated timestamps, else None.
+
+    A tenant or two with repeats is a data problem of theirs; half the fleet or more is a spec
+    problem (a key or period coarser than the rows), and only then is the summary added.
+    """
     repeated = [f for f in findings if f.check == "duplicates" and f.column is None and f.tenant]
-    if not repeated:
+    if len(repeated) < max(2, tenants / 2):
         return None
     timestamps = sum(f.count for f in repeated)
     examples = tuple(e for f in repeated[:MAX_EXAMPLES] for e in f.examples[:1])

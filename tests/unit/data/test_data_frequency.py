@@ -47,9 +47,7 @@ def test_classify_knows_daily_and_weekly(step: float, expected: str | None) -> N
 
 
 def test_most_tenants_decide_the_inferred_frequency() -> None:
-    steps = tenant_steps(
-        _table({"a": _every(7, 5), "b": _every(7, 5), "c": _every(1, 5)}), "date"
-    )
+    steps = tenant_steps(_table({"a": _every(7, 5), "b": _every(7, 5), "c": _every(1, 5)}), "date")
     assert infer_frequency(steps, None) == "W"
 
 
