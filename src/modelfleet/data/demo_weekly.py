@@ -71,8 +71,12 @@ def generate_weekly_departments(
         2 * np.pi * week_of_year[None, None, :weeks] / 52.18
     )
     noise = rng.lognormal(0.0, 0.12, (stores, departments, weeks))
-    sales = store_sales[:, None, :weeks] * share[:, :, None] * dept_season * noise
     present = _ragged(rng, stores, departments, weeks)
+    # Departments that open or close inside the history are small ones (seasonal or trial
+    # departments), as in real exports: a store's total then moves with demand, not with them.
+    partial = ~present.all(axis=2) & present.any(axis=2)
+    share = np.where(partial, 0.1 * share, share)
+    sales = store_sales[:, None, :weeks] * share[:, :, None] * dept_season * noise
     returns = rng.random(sales.shape) < 0.002
     sales = np.where(returns, -rng.uniform(1, 80, sales.shape), sales)
 
@@ -148,7 +152,7 @@ def _store_demand(
     """Weekly sales per store: level x trend x season x holidays x markdown lift x noise."""
     level = 0.12 * size * _TYPE_LEVEL[store_type]
     t = np.arange(n)[None, :]
-    trend = 1 + rng.normal(0.0008, 0.0012, len(size))[:, None] * t
+    trend = 1 + rng.normal(0.0015, 0.0012, len(size))[:, None] * t
     amplitude = rng.uniform(0.05, 0.15, len(size))[:, None]
     season = 1 + amplitude * np.sin(2 * np.pi * (woy[None, :] - 10) / 52.18)
     lift = np.ones(n)
@@ -156,7 +160,7 @@ def _store_demand(
         lift[woy == week] = factor
     lift[woy == _PRE_CHRISTMAS] = 1.45
     total_markdown = np.nan_to_num(markdowns).sum(axis=0)
-    markdown_lift = 1 + 0.06 * total_markdown / 10_000
+    markdown_lift = 1 + 0.12 * total_markdown / 10_000
     noise = rng.lognormal(0.0, 0.04, (len(size), n))
     demand = level[:, None] * trend * season * lift[None, :] * markdown_lift * noise
     return np.asarray(demand, dtype=np.float64)

@@ -34,14 +34,14 @@ features:
 
 model:
   family: lightgbm
-  params: {{n_estimators: 200, learning_rate: 0.05, num_leaves: 15, min_child_samples: 5}}
+  params: {{n_estimators: 300, learning_rate: 0.05, num_leaves: 7, min_child_samples: 5}}
 
 baseline: {{family: seasonal_naive, season: 52}}   # same week last year
 validation: {{horizon: 8, min_train_periods: 60}}   # the holdout is each tenant's last 8 weeks
 gates: {{metric: wmape, min_improvement: 0.0}}
 
 environments:
-  dev: {{model: {{params: {{n_estimators: 80}}}}}}
+  dev: {{model: {{params: {{n_estimators: 150, learning_rate: 0.1}}}}}}   # fewer, larger steps
   prod: {{}}
 """
 

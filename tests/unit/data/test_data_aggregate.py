@@ -203,3 +203,29 @@ def test_a_shared_source_split_by_tenant_is_rolled_up_for_every_tenant(
     data = load_fleet_data(spec, now=NOW)
     counts = pc.value_counts(data.table["_tenant"]).to_pylist()
     assert sorted((c["values"], c["counts"]) for c in counts) == [("1", 2), ("2", 2), ("3", 2)]
+
+
+def test_a_tenant_own_override_source_is_rolled_up_too(make_spec: Spec, write_file: Write) -> None:
+    write_file("sales.csv", weekly_rows(stores=2, depts=1, weeks=3))
+    nine = weekly_rows(stores=1, depts=2, weeks=3).replace("\n1,", "\n9,")
+    write_file("nine.csv", nine)
+    spec = make_spec(
+        schema={"tenant_key": "store", "timestamp": "date", "target": "sales"},
+        validation={"horizon": 1, "min_train_periods": 1},
+        tenants={
+            "overrides": {
+                "9": {
+                    "sources": [
+                        {
+                            "name": "sales",
+                            "path": "nine.csv",
+                            "aggregate": {"columns": {"sales": "sum"}},
+                        }
+                    ]
+                }
+            }
+        },
+    )
+    data = load_fleet_data(spec, now=NOW)
+    assert data.tenant_table("9")["sales"].to_pylist() == [30.0, 32.0, 34.0]
+    assert "9" not in data.failed
