@@ -154,6 +154,7 @@ def _map(
     key_values: Mapping[str, str] | None = None,
     tenant: str | None = None,
 ) -> MappedSource:
+    """Read, map and roll up one source; its keys are what it joins on and groups by."""
     raw = reader.read(source)
     required = required_columns(source, schema)
     try:

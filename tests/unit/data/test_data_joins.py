@@ -148,3 +148,25 @@ def test_a_covariate_without_a_matching_row_cites_the_sales_line_and_says_so(
     data = load_fleet_data(spec, now=NOW)
     finding = next(f for f in data.findings if f.check == "nulls" and f.tenant == "1-1")
     assert finding.examples == ("data/sales.csv line 4 (no matching row in source 'features')",)
+
+
+def test_an_explicit_join_on_column_the_file_lacks_names_it_and_the_fix(
+    make_spec: Spec, write_file: Write, sales: Path
+) -> None:
+    write_file("features.csv", "date,temp\n2024-01-05,1\n")
+    spec = _dept_fleet(
+        make_spec,
+        {"temp": "float"},
+        {
+            "name": "features",
+            "kind": "covariates",
+            "path": "features.csv",
+            "join_on": ["date", "store"],
+        },
+    )
+    with pytest.raises(SourceError) as caught:
+        load_fleet_data(spec, now=NOW)
+    message = caught.value.message
+    assert "features.csv" in message and "'store' (required" in message
+    assert "'date', 'temp'" in message
+    assert "sources[features].join_on names ['date', 'store']" in message
