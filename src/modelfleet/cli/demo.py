@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from modelfleet.cli.context import state
+
+
+class DemoKind(StrEnum):
+    """Which demo export to write."""
+
+    daily_stores = "daily-stores"
+    weekly_departments = "weekly-departments"
 
 
 def register(app: typer.Typer) -> None:
@@ -23,8 +31,28 @@ def demo_data(
     stores: Annotated[int, typer.Option(min=3, max=5000, help="Number of stores (tenants).")] = 12,
     days: Annotated[int, typer.Option(min=120, max=3660, help="Days of history per store.")] = 730,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 0,
+    kind: Annotated[
+        DemoKind,
+        typer.Option(
+            help="daily-stores: the quickstart fleet; weekly-departments: a raw weekly "
+            "store x department export (docs/onboarding.md)."
+        ),
+    ] = DemoKind.daily_stores,
+    departments: Annotated[
+        int, typer.Option(min=1, max=500, help="Departments per store (weekly-departments).")
+    ] = 20,
 ) -> None:
-    """Write synthetic daily retail sales for N stores plus a fleet.yaml that trains them."""
+    """Write synthetic retail sales plus fleet specs that train them (daily by default)."""
+    if kind is DemoKind.weekly_departments:
+        from modelfleet.data.demo_weekly import generate_weekly_departments
+
+        weekly = generate_weekly_departments(out, stores=stores, departments=departments, seed=seed)
+        typer.echo(
+            f"wrote a weekly export for {stores} stores x {departments} departments "
+            f"({weekly.rows:,} sales rows) to {out}/ (specs: {weekly.spec_path}, "
+            f"{weekly.store_spec_path})"
+        )
+        return
     from modelfleet.data.demo import generate_demo_data
 
     result = generate_demo_data(out, stores=stores, days=days, seed=seed)

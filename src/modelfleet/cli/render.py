@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -212,13 +213,24 @@ def _still_failing(summary: FleetRunSummary) -> str:
     )
 
 
-def print_findings(data: FleetData) -> None:
-    """Validation findings as a table, then the tenants that cannot train."""
+def print_findings(data: FleetData, *, per_check: int = 10) -> None:
+    """Validation findings as a table, then the tenants that cannot train.
+
+    At most ``per_check`` tenant findings of one check and severity are printed, then one row
+    counting the rest: 3,000 tenants with the same problem must not print 3,000 rows.
+    """
     table = Table(title=f"{len(data.tenants)} tenant(s) ready, {len(data.failed)} failing")
     for column in ("tenant", "severity", "check", "column", "count", "message"):
         table.add_column(column, overflow="fold")
+    shown: Counter[tuple[str, str]] = Counter()
+    totals = Counter((f.check, f.severity) for f in data.findings if f.tenant is not None)
     for f in data.findings:
         style = "red" if f.severity == "error" else "yellow"
+        group = (f.check, f.severity)
+        if f.tenant is not None:
+            shown[group] += 1
+            if shown[group] > per_check:
+                continue
         table.add_row(
             f.tenant or "(fleet)",
             f"[{style}]{f.severity}[/]",
@@ -227,6 +239,15 @@ def print_findings(data: FleetData) -> None:
             str(f.count),
             f.message,
         )
+        if f.tenant is not None and shown[group] == per_check and totals[group] > per_check:
+            table.add_row(
+                "…",
+                f"[{style}]{f.severity}[/]",
+                f.check,
+                "",
+                str(totals[group] - per_check),
+                f"and {totals[group] - per_check:,} more tenant(s) with a {f.check} {f.severity}",
+            )
     console.print(table)
 
 

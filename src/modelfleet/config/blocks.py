@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, field_validator, model_validator
 
@@ -82,12 +82,45 @@ class CsvOptions(Strict):
         return value
 
 
+AggregateRule = Literal["sum", "mean", "min", "max", "count", "any", "all", "first", "last"]
+AggregatePeriod = Literal["D", "W-MON", "W-TUE", "W-WED", "W-THU", "W-FRI", "W-SAT", "W-SUN"]
+AGGREGATE_RULES: tuple[str, ...] = get_args(AggregateRule)
+
+
+class AggregateSpec(Strict):
+    """How a source's rows roll up to one row per tenant key (and period), done in DuckDB.
+
+    ``period`` first buckets timestamps into days (``D``) or weeks ending on a weekday
+    (``W-FRI``: the bucket is labelled with its Friday); left out, timestamps stay as they are.
+    ``columns`` gives every non-key column of the source its rule.
+    """
+
+    period: AggregatePeriod | None = Field(
+        default=None, description="D, or W-MON..W-SUN (weeks ending that weekday)"
+    )
+    columns: dict[str, AggregateRule] = Field(
+        default_factory=dict, description="canonical column -> sum, mean, min, max, count, ..."
+    )
+    partial_periods: Literal["drop", "keep"] = Field(
+        default="drop", description="incomplete first/last weeks of a tenant: drop or keep"
+    )
+
+    @field_validator("columns")
+    @classmethod
+    def _canonical_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for canonical in value:
+            _check_column(canonical)
+        return value
+
+
 class SourceSpec(Strict):
     """One table of input data: a file (CSV, Parquet) or a SQL query, and its column mapping.
 
     ``kind`` says how it joins: ``observations`` rows carry tenant key, timestamp and target;
-    ``static`` rows carry per-tenant attributes joined by the tenant key; ``covariates`` rows are
-    time-varying (calendar, prices) joined on ``join_on`` (default: the timestamp).
+    ``static`` rows carry per-tenant attributes joined on the tenant key columns the source has;
+    ``covariates`` rows are time-varying (calendar, prices) joined on the timestamp plus the tenant
+    key columns the source has. ``join_on`` names the join columns explicitly; ``aggregate``
+    rolls rows up before anything else sees them.
     """
 
     name: str
@@ -101,6 +134,7 @@ class SourceSpec(Strict):
         default_factory=dict, description="canonical column name -> column name in this source"
     )
     join_on: tuple[str, ...] | None = None
+    aggregate: AggregateSpec | None = None
 
     @model_validator(mode="after")
     def _location(self) -> SourceSpec:
@@ -114,6 +148,11 @@ class SourceSpec(Strict):
             raise ValueError("a SQL source ('url') needs a 'query'")
         if self.format == "sql" and self.url is None:
             raise ValueError("format 'sql' needs 'url' and 'query'")
+        if self.kind == "static" and self.aggregate is not None and self.aggregate.period:
+            raise ValueError(
+                "aggregate.period buckets timestamps, and a static source has none: remove "
+                "the period (rows still roll up per join key)"
+            )
         return self
 
     @field_validator("columns")

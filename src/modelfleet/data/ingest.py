@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from modelfleet.config.spec import ChecksSpec, FleetSpec, SchemaSpec, SourceSpec, ValidationSpec
+from modelfleet.data.aggregate import aggregate_source
 from modelfleet.data.canonical import TENANT_COLUMN, Finding, FleetData, canonical_types
 from modelfleet.data.engine import connect, quote
 from modelfleet.data.fingerprint import fingerprints
@@ -24,11 +25,12 @@ from modelfleet.data.frequency import (
     infer_frequency,
     tenant_steps,
 )
-from modelfleet.data.joins import JoinPart, join_source
+from modelfleet.data.joins import JoinPart, join_keys_of, join_source, no_join_key
 from modelfleet.data.mapping import MappedSource, map_source
 from modelfleet.data.observations import assemble
-from modelfleet.data.plan import SourcePlan, join_keys, plan_sources, required_columns
+from modelfleet.data.plan import SourcePlan, plan_sources, required_columns, source_keys
 from modelfleet.data.sources import RawSource, describe_source, read_source, source_identity
+from modelfleet.data.summary import duplicate_summary
 from modelfleet.data.validation import validate
 from modelfleet.errors import ConfigError, SourceError
 
@@ -88,7 +90,7 @@ def load_fleet_data(spec: FleetSpec, *, now: datetime | None = None) -> FleetDat
         failed,
     )
     findings.extend(observations.findings)
-    table, join_findings = _join_all(
+    table, join_findings, origins = _join_all(
         observations.table, observations.columns, plan, shared, own, spec
     )
     findings.extend(join_findings)
@@ -113,9 +115,13 @@ def load_fleet_data(spec: FleetSpec, *, now: datetime | None = None) -> FleetDat
                 validation=validation,
                 now=moment,
                 bad_cells=bad_cells,
+                origins=origins,
             )
         )
 
+    summary = duplicate_summary(findings, schema, spec.sources, tenants=len(present))
+    if summary is not None:
+        findings.append(summary)
     errors: dict[str, list[str]] = defaultdict(list)
     for finding in findings:
         if finding.tenant is not None and finding.severity == "error":
@@ -148,10 +154,11 @@ def _map(
     key_values: Mapping[str, str] | None = None,
     tenant: str | None = None,
 ) -> MappedSource:
+    """Read, map and roll up one source; its keys are what it joins on and groups by."""
     raw = reader.read(source)
     required = required_columns(source, schema)
     try:
-        return map_source(
+        mapped = map_source(
             raw, source, schema, required=required, key_values=key_values, tenant=tenant
         )
     except SourceError as exc:
@@ -160,7 +167,16 @@ def _map(
                 f"{exc.message} (or declare tenants.overrides.{tenant}.key to fill the key "
                 "columns this file lacks)"
             ) from exc
+        if source.join_on:
+            raise SourceError(
+                f"{exc.message} (sources[{source.name}].join_on names "
+                f"{list(source.join_on)}: list only columns this source has)"
+            ) from exc
         raise
+    keys = source_keys(source, schema, mapped.columns)
+    if not keys:
+        raise SourceError(no_join_key(raw, source, schema))
+    return aggregate_source(mapped, source, schema, keys=keys, tenant=tenant)
 
 
 def _conversion_findings(
@@ -207,8 +223,11 @@ def _join_all(
     shared: Mapping[str, MappedSource],
     own: Mapping[str, Sequence[tuple[SourceSpec, MappedSource]]],
     spec: FleetSpec,
-) -> tuple[pa.Table, list[Finding]]:
-    """Join static sources, then covariates (they may join on a static column)."""
+) -> tuple[pa.Table, list[Finding], dict[str, str]]:
+    """Join static sources, then covariates (they may join on a static column).
+
+    Also gives, per joined column, the source it came from (findings cite that file's lines).
+    """
     schema = spec.data_schema
     types = canonical_types(schema)
     specs: dict[str, SourceSpec] = {s.name: s for s in plan.shared}
@@ -224,9 +243,10 @@ def _join_all(
     order = sorted(parts, key=lambda n: (specs[n].kind != "static", list(specs).index(n)))
     provided = set(obs_columns)
     findings: list[Finding] = []
+    origins: dict[str, str] = {}
     for name in order:
         source = specs[name]
-        keys = join_keys(source, schema)
+        keys = join_keys_of(source, schema, parts[name])
         unknown = [k for k in keys if k not in base.column_names]
         if unknown:
             raise ConfigError(
@@ -241,6 +261,7 @@ def _join_all(
             base, found = join_source(base, parts[name], keys=keys, columns=new, name=name)
             findings.extend(found)
             provided.update(new)
+            origins.update(dict.fromkeys(new, name))
     missing = [c for c in schema.columns if c not in provided]
     if missing:
         listing = "; ".join(f"'{m.name}': {list(m.columns)}" for m in shared.values())
@@ -249,7 +270,7 @@ def _join_all(
             f"{listing}). Map them under a source's columns (canonical: source column) or remove "
             "them from schema.columns"
         )
-    return base, findings
+    return base, findings, origins
 
 
 def _shadowed(column: str, name: str) -> Finding:

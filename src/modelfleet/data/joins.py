@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from modelfleet.config.spec import ColumnType
+from modelfleet.config.spec import ColumnType, SchemaSpec, SourceSpec
 from modelfleet.data.canonical import (
     DUCK_TYPES,
     MAX_EXAMPLES,
@@ -25,9 +25,17 @@ from modelfleet.data.canonical import (
 )
 from modelfleet.data.engine import connect, fetch_all, literal, quote
 from modelfleet.data.mapping import MappedSource
-from modelfleet.quoting import excerpt, listing
+from modelfleet.data.plan import source_keys
+from modelfleet.data.sources import RawSource
+from modelfleet.errors import SourceError
+from modelfleet.quoting import excerpt, listing, name_list
 
 _SCOPE = "__scope"
+
+
+def origin_columns(name: str) -> tuple[str, str]:
+    """The private columns holding the file and line of the row joined from source ``name``."""
+    return f"__source:{name}", f"__row:{name}"
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,43 @@ class JoinPart:
 
     scope: str | None
     mapped: MappedSource
+
+
+def join_keys_of(
+    source: SourceSpec, schema: SchemaSpec, parts: Sequence[JoinPart]
+) -> tuple[str, ...]:
+    """The columns a join source's versions join on: the shared version's keys, else the first's.
+
+    A tenant's own version has every key column (filled from its override), so the shared
+    version's subset is what all versions have in common.
+    """
+    shared = [p for p in parts if p.scope is None] or list(parts)
+    keys = source_keys(source, schema, shared[0].mapped.columns)
+    for part in parts:
+        lacking = [k for k in keys if k not in part.mapped.columns]
+        if lacking:
+            raise SourceError(
+                f"{part.mapped.label}: lacks the join column(s) {name_list(lacking)} that the "
+                f"other versions of source '{source.name}' join on (keys: {', '.join(keys)}); "
+                f"map them under its columns or set sources[{source.name}].join_on"
+            )
+    return keys
+
+
+def no_join_key(raw: RawSource, source: SourceSpec, schema: SchemaSpec) -> str:
+    """The error for a static source that has none of the tenant key columns to join on."""
+    key = schema.tenant_key
+    available = raw.table.column_names
+    lowered = {c.lower(): c for c in available}
+    match = next((k for k in key if k.lower() in lowered), None)
+    example = f"{match}: {lowered[match.lower()]}" if match else f"{key[0]}: <its column>"
+    shown = listing(available, limit=20, sep=", ", quoted=True)
+    return (
+        f"{raw.label}: has none of the tenant key columns ({', '.join(key)}) to join on; "
+        f"missing column {excerpt(key[0])}. The file has columns: {shown}. Map the file's key "
+        f"column under sources[{source.name}].columns (e.g. {{{example}}}), or name the join "
+        f"columns with sources[{source.name}].join_on: [{match or key[0]}]"
+    )
 
 
 def join_source(
@@ -73,7 +118,15 @@ def join_source(
     key_list = ", ".join(quote(k) for k in keys)
     findings = _ambiguous(con, scope_sql, key_list, keys, name)
     on = " AND ".join([f"j.{_SCOPE} = b.{_SCOPE}", *(f"j.{quote(k)} = b.{quote(k)}" for k in keys)])
-    picked = ", ".join(f"j.{quote(c)}" for c in columns)
+    # Where each joined value came from, so a finding about it cites that file's line.
+    origin = origin_columns(name)
+    picked = ", ".join(
+        [
+            *(f"j.{quote(c)}" for c in columns),
+            f"j.{SOURCE_COLUMN} AS {quote(origin[0])}",
+            f"j.{ROW_COLUMN} AS {quote(origin[1])}",
+        ]
+    )
     joined = con.sql(
         f"SELECT b.* EXCLUDE ({_SCOPE}), {picked} "
         f"FROM (SELECT *, {scope_sql} AS {_SCOPE} FROM base) b "

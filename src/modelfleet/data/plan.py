@@ -7,7 +7,7 @@ tenants, so excluding a tenant never touches its files.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from modelfleet.config.spec import ChecksSpec, FleetSpec, SchemaSpec, SourceSpec, ValidationSpec
@@ -37,17 +37,30 @@ class SourcePlan:
 
 
 def required_columns(source: SourceSpec, schema: SchemaSpec) -> tuple[str, ...]:
-    """Canonical columns a source must provide for its kind."""
+    """Canonical columns a source must provide for its kind.
+
+    A static or covariates source without ``join_on`` joins on the key columns it has, so only
+    the covariates' timestamp is required up front; :func:`source_keys` checks the rest.
+    """
     if source.kind == "observations":
         return (*schema.tenant_key, schema.timestamp, schema.target)
-    return join_keys(source, schema)
-
-
-def join_keys(source: SourceSpec, schema: SchemaSpec) -> tuple[str, ...]:
-    """The columns a static or covariates source joins on."""
     if source.join_on:
         return source.join_on
-    return schema.tenant_key if source.kind == "static" else (schema.timestamp,)
+    return (schema.timestamp,) if source.kind == "covariates" else ()
+
+
+def source_keys(source: SourceSpec, schema: SchemaSpec, present: Sequence[str]) -> tuple[str, ...]:
+    """The columns a source's rows are keyed by: what it joins on (or, observations, its series).
+
+    Default for a static source: the tenant key columns it has (a store file joins a
+    (store, dept) fleet on store); for covariates: the timestamp plus those columns.
+    """
+    if source.kind == "observations":
+        return (*schema.tenant_key, schema.timestamp)
+    if source.join_on:
+        return source.join_on
+    have = tuple(k for k in schema.tenant_key if k in present)
+    return have if source.kind == "static" else (schema.timestamp, *have)
 
 
 def plan_sources(spec: FleetSpec) -> SourcePlan:

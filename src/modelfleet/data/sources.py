@@ -34,7 +34,8 @@ class RawSource:
 
     name: str
     label: str  # "source 'sales' (/data/sales.csv)": names the file or masked URL
-    where: str  # prefix of a row reference: "sales.csv line" or "source 'db' row"
+    where: str  # prefix of a row reference: "data/sales.csv line" (the path as written in the
+    #             spec, relative to its folder) or "source 'db' row"
     first_row: int  # the number ``where`` gives the first data row (2 under a CSV header)
     table: pa.Table
 
@@ -69,10 +70,10 @@ def read_source(spec: FleetSpec, source: SourceSpec) -> RawSource:
         _check_file(path, label, source.name)
         if fmt == "parquet":
             table = read_parquet(path, label)
-            where, first = f"{path.name} row", 1
+            where, first = f"{source.path} row", 1
         else:
             table = _read_csv(path, source.csv, label)
-            where, first = f"{path.name} line", 2 if source.csv.header else 1
+            where, first = f"{source.path} line", 2 if source.csv.header else 1
     _check_columns(table, label)
     if table.num_rows == 0:
         what = "has a header but no data rows" if fmt == "csv" else "has no rows"

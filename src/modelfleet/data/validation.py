@@ -23,7 +23,8 @@ from modelfleet.data.canonical import (
     Severity,
     canonical_types,
 )
-from modelfleet.data.engine import connect, fetch_all, quote
+from modelfleet.data.engine import connect, fetch_all, literal, quote
+from modelfleet.data.joins import origin_columns
 from modelfleet.errors import ConfigError
 from modelfleet.quoting import listing
 
@@ -40,22 +41,46 @@ def validate(
     validation: ValidationSpec,
     now: datetime,
     bad_cells: Mapping[tuple[str, str], int],
+    origins: Mapping[str, str] | None = None,
 ) -> list[Finding]:
-    """All checks for the tenants in ``table`` under one set of rules."""
+    """All checks for the tenants in ``table`` under one set of rules.
+
+    ``origins`` maps a joined column to the source it came from: its findings cite that
+    source's file and line rather than the observation row it was joined onto.
+    """
     if table.num_rows == 0:
         return []
     con = connect()
     con.register("t", table)
     ts = quote(schema.timestamp)
+    where = _Where(origins or {}, set(table.column_names))
     findings = [
-        *_nulls(con, schema, checks, bad_cells),
-        *_ranges(con, schema, checks),
+        *_nulls(con, schema, checks, bad_cells, where),
+        *_ranges(con, schema, checks, where),
         *_duplicates(con, ts),
         *_future(con, ts, now, checks.future_timestamps),
         *_history(con, ts, validation),
     ]
     con.close()
     return findings
+
+
+class _Where:
+    """SQL citing the file and line that holds a column's value in each row."""
+
+    def __init__(self, origins: Mapping[str, str], present: set[str]) -> None:
+        self._origins = {c: n for c, n in origins.items() if origin_columns(n)[0] in present}
+
+    def __call__(self, column: str) -> str:
+        name = self._origins.get(column)
+        if name is None:
+            return _WHERE
+        source, row = (quote(c) for c in origin_columns(name))
+        # No joined row: cite the observation row and say that the source has no match for it.
+        return (
+            f"(CASE WHEN {row} IS NOT NULL THEN {source} || ' ' || {row} "
+            f"ELSE {_WHERE} || {literal(f' (no matching row in source {name!r})')} END)"
+        )
 
 
 def _ts_text(ts: str) -> str:
@@ -71,12 +96,13 @@ def _nulls(
     schema: SchemaSpec,
     checks: ChecksSpec,
     bad_cells: Mapping[tuple[str, str], int],
+    where: _Where,
 ) -> list[Finding]:
     required = {schema.timestamp: "timestamp", schema.target: "target"}
     columns = [schema.timestamp, schema.target, *schema.columns]
     aggregates = ", ".join(
         f"count(*) FILTER (WHERE {quote(c)} IS NULL), "
-        f"arg_min({_WHERE}, {ROW_COLUMN}, {MAX_EXAMPLES}) FILTER (WHERE {quote(c)} IS NULL)"
+        f"arg_min({where(c)}, {ROW_COLUMN}, {MAX_EXAMPLES}) FILTER (WHERE {quote(c)} IS NULL)"
         for c in columns
     )
     any_null = " OR ".join(f"{quote(c)} IS NULL" for c in columns)
@@ -127,7 +153,7 @@ def _nulls(
 
 
 def _ranges(
-    con: duckdb.DuckDBPyConnection, schema: SchemaSpec, checks: ChecksSpec
+    con: duckdb.DuckDBPyConnection, schema: SchemaSpec, checks: ChecksSpec, where: _Where
 ) -> list[Finding]:
     types = canonical_types(schema)
     findings = []
@@ -147,7 +173,7 @@ def _ranges(
         outside = " OR ".join(bounds)
         rows = fetch_all(
             con,
-            f"SELECT {TENANT_COLUMN}, count(*), arg_min({_WHERE} || ': ' || "
+            f"SELECT {TENANT_COLUMN}, count(*), arg_min({where(column)} || ': ' || "
             f"CAST({quote(column)} AS VARCHAR), {ROW_COLUMN}, {MAX_EXAMPLES}) "
             f"FROM t WHERE {outside} GROUP BY ALL ORDER BY 1",
         )
@@ -203,7 +229,8 @@ def _duplicates(con: duckdb.DuckDBPyConnection, ts: str) -> list[Finding]:
                 message=(
                     f"tenant {tenant}: {count:,} timestamp(s) appear in more than one row "
                     f"({int(rows_):,} rows in all), e.g. {listing(examples, count, each=200)}. "
-                    "Keep one row per timestamp (aggregate or drop the repeats at the source)"
+                    "Keep one row per timestamp: roll the rows up with aggregate: in the source, "
+                    "use a finer tenant_key, or drop the repeats at the source"
                 ),
                 examples=examples,
             )
