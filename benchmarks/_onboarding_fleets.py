@@ -137,6 +137,14 @@ def departments(folder: Path) -> Path | None:
     return spec if done.returncode == 0 and spec.is_file() else None
 
 
+def department_stores(folder: Path) -> Path | None:
+    """The same synthetic export keyed by store: departments summed by the spec's aggregate."""
+    if departments(folder) is None:
+        return None
+    spec = folder / "departments" / "fleet-stores.yaml"
+    return spec if spec.is_file() else None
+
+
 def rossmann_daily(folder: Path) -> Path:
     """The Rossmann example fleet, as it is in the repository."""
     return bl.ROSSMANN_SPEC
@@ -147,6 +155,7 @@ FLEETS: dict[str, Callable[[Path], Path | None]] = {
     "rossmann-weekly": rossmann_weekly,
     "favorita-weekly": favorita_weekly,
     "departments": departments,
+    "department-stores": department_stores,
 }
 
 
