@@ -130,8 +130,13 @@ def departments(folder: Path) -> Path | None:
         "demo-data",
         str(folder / "departments"),
     ]
+    # The size of the export the issue describes: 45 stores x up to 70 departments, ragged.
+    size = ["--stores", "45", "--departments", "70", "--seed", "0"]
     done = subprocess.run(
-        [*command, "--kind", "weekly-departments"], capture_output=True, text=True, check=False
+        [*command, "--kind", "weekly-departments", *size],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     spec = folder / "departments" / "fleet.yaml"
     return spec if done.returncode == 0 and spec.is_file() else None
