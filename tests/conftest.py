@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -163,3 +163,28 @@ def redis_url(redis_server_url: str) -> Iterator[str]:
                 client.unlink(*keys[start : start + 500])
         finally:
             client.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Subprocess tests (e2e, faults): a clean environment and the test model families' folder
+# ---------------------------------------------------------------------------------------------
+
+HELPERS = Path(__file__).resolve().parent / "integration" / "pipeline" / "helpers"
+
+
+@pytest.fixture(scope="session")
+def clean_env() -> Callable[..., dict[str, str]]:
+    """``clean_env(**extra)``: this process's environment without MODELFLEET_* plus ``extra``."""
+
+    def build(**extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MODELFLEET_")}
+        env.update(extra)
+        return env
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def helpers_dir() -> Path:
+    """The folder holding ``modelfleet_test_families`` (put it on PYTHONPATH)."""
+    return HELPERS

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tests.processes import alive, descendants
 
 import modelfleet
 from modelfleet.data.demo import generate_demo_data
@@ -28,39 +29,6 @@ pytestmark = [
 ]
 
 EXIT_WITHIN_SECONDS = 5.0
-
-
-def _children() -> dict[int, list[int]]:
-    """Parent pid -> child pids, read from /proc."""
-    tree: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rpartition(")")[2].split()[1])
-        tree.setdefault(ppid, []).append(int(entry.name))
-    return tree
-
-
-def _descendants(pid: int) -> set[int]:
-    tree, found, todo = _children(), set(), [pid]
-    while todo:
-        for child in tree.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")
 
 
 @dataclass(frozen=True)
@@ -98,14 +66,14 @@ def _train_and_stop(
             while len(list(markers.iterdir())) < 2:  # both workers are inside fit
                 assert time.monotonic() < deadline, "the workers never started fitting"
                 time.sleep(0.05)
-            started = _descendants(process.pid)
+            started = descendants(process.pid)
             assert len(started) >= 3  # the fork server and two workers at least
             os.kill(process.pid, sig)
             returncode = process.wait(timeout=30)
             deadline = time.monotonic() + EXIT_WITHIN_SECONDS
-            while any(_alive(pid) for pid in started) and time.monotonic() < deadline:
+            while any(alive(pid) for pid in started) and time.monotonic() < deadline:
                 time.sleep(0.1)
-            left = sorted(pid for pid in started if _alive(pid))
+            left = sorted(pid for pid in started if alive(pid))
         finally:
             if process.poll() is None:
                 process.kill()

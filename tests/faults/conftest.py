@@ -25,11 +25,11 @@ from typing import Any
 import pytest
 import yaml
 from sqlalchemy.engine import make_url
+from tests.conftest import HELPERS
+from tests.processes import alive, descendants
 
 from modelfleet.data.demo import DemoData, generate_demo_data
 
-# Estimator classes the script's workers import by name (shared with the pipeline tests).
-HELPERS = Path(__file__).resolve().parents[1] / "integration" / "pipeline" / "helpers"
 REQUIRE_SERVICES_ENV = "MODELFLEET_REQUIRE_SERVICES"
 # How long a process a run started may outlive it (the project's promise for workers).
 EXIT_WITHIN_SECONDS = 5.0
@@ -46,41 +46,6 @@ def service_unavailable(message: str) -> None:
 # ---------------------------------------------------------------------------------------------
 # Processes: what a command started, and whether any of it outlived the command
 # ---------------------------------------------------------------------------------------------
-
-
-def _children() -> dict[int, list[int]]:
-    """Parent pid -> child pids, read from /proc."""
-    tree: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rpartition(")")[2].split()[1])
-        tree.setdefault(ppid, []).append(int(entry.name))
-    return tree
-
-
-def descendants(pid: int) -> set[int]:
-    """Every process below ``pid`` right now (children, their children...)."""
-    tree, found, todo = _children(), set(), [pid]
-    while todo:
-        for child in tree.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie has ended: only its exit status is left)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")
 
 
 @dataclass
@@ -359,21 +324,3 @@ def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
         yield server
     finally:
         server.kill()
-
-
-@pytest.fixture(scope="session")
-def clean_env() -> Callable[..., dict[str, str]]:
-    """``clean_env(**extra)``: this process's environment without MODELFLEET_* plus ``extra``."""
-
-    def build(**extra: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MODELFLEET_")}
-        env.update(extra)
-        return env
-
-    return build
-
-
-@pytest.fixture(scope="session")
-def helpers_dir() -> Path:
-    """The folder holding ``modelfleet_test_families`` (put it on PYTHONPATH)."""
-    return HELPERS

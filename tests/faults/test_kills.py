@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tests.processes import alive, children, descendants
 
 import modelfleet
 from modelfleet.data.demo import DemoData, generate_demo_data
@@ -35,40 +36,9 @@ TRIALS = 10
 EXIT_WITHIN_SECONDS = 5.0
 
 
-def _tree() -> dict[int, list[int]]:
-    tree: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            tree.setdefault(int(stat.rpartition(")")[2].split()[1]), []).append(int(entry.name))
-    return tree
-
-
-def descendants(pid: int) -> set[int]:
-    """Every process below ``pid`` now."""
-    tree, found, todo = _tree(), set(), [pid]
-    while todo:
-        for child in tree.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")
-
-
 def fork_server_of(runner: int) -> int:
     """The fork server the runner started (its workers are forked from it, same cmdline)."""
-    (server,) = [pid for pid in _tree().get(runner, []) if b"forkserver" in _cmdline(pid)]
+    (server,) = [pid for pid in children().get(runner, []) if b"forkserver" in _cmdline(pid)]
     return server
 
 
@@ -206,7 +176,7 @@ def test_killing_a_worker_mid_fit_retrains_its_tenant(fleet: Callable[[float], F
     subject = fleet(1.0)
     process = subject.start_train()
     subject.wait_for_fits(2, process)
-    workers = _tree()[fork_server_of(process.pid)]
+    workers = children()[fork_server_of(process.pid)]
 
     os.kill(workers[0], signal.SIGKILL)
     _out, err = process.communicate(timeout=300)
