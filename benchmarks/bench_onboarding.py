@@ -48,18 +48,29 @@ import _benchlib as bl
 from _onboarding_fleets import FLEETS
 
 
-def _with(spec_path: Path, folder: Path, pooled: str, name: str) -> Path:
-    """A copy of the spec (beside it, so relative paths still resolve) with model.pooled set."""
+def _variant(
+    spec_path: Path, folder: Path, name: str, edit: Callable[[dict[str, Any]], None]
+) -> Path:
+    """A copy of the spec with ``edit`` applied, where its relative source paths still resolve:
+    beside it when it is in the temporary folder, else in that folder with absolute paths."""
     spec = yaml.safe_load(spec_path.read_text())
-    spec.setdefault("model", {})["pooled"] = pooled
-    out = spec_path.parent / f".bench-{name}.yaml" if spec_path.parent == folder else None
-    if out is None:  # a spec in the repository: write the variant into the temp folder
+    edit(spec)
+    if spec_path.is_relative_to(folder):
+        out = spec_path.parent / f".bench-{name}.yaml"
+    else:  # a spec in the repository: write the variant into the temp folder
         for source in spec.get("sources", []):
             if "path" in source and not Path(source["path"]).is_absolute():
                 source["path"] = str((spec_path.parent / source["path"]).resolve())
         out = folder / f"{name}.yaml"
     out.write_text(yaml.safe_dump(spec, sort_keys=False))
     return out
+
+
+def _with(spec_path: Path, folder: Path, pooled: str, name: str) -> Path:
+    """A variant of the spec with model.pooled set."""
+    return _variant(
+        spec_path, folder, name, lambda s: s.setdefault("model", {}).update(pooled=pooled)
+    )
 
 
 @dataclass
@@ -193,26 +204,36 @@ SWEEP: dict[str, Callable[[dict[str, Any]], None]] = {
 }
 
 
-def sweep(name: str, workers: int) -> list[list[object]]:
-    """Train each alternative of :data:`SWEEP` on fleet ``name``; one table row each."""
+# Alternatives measured for how the choice is judged (--sweep-set choice): one validation
+# window against several folds (rolling origins), all else the fleet's defaults.
+CHOICE_SWEEP: dict[str, Callable[[dict[str, Any]], None]] = {
+    "1 fold (one validation window)": lambda s: s["validation"].update(folds=1),
+    "2 folds": lambda s: s["validation"].update(folds=2),
+    "3 folds": lambda s: s["validation"].update(folds=3),
+    "5 folds": lambda s: s["validation"].update(folds=5),
+}
+SWEEPS = {"features": SWEEP, "choice": CHOICE_SWEEP}
+
+
+def sweep(name: str, workers: int, alternatives: str = "features") -> list[list[object]]:
+    """Train each alternative of ``SWEEPS[alternatives]`` on fleet ``name``; a row each."""
     folder = Path(tempfile.mkdtemp(prefix=f"modelfleet-bench-sweep-{name}-"))
     rows: list[list[object]] = []
     try:
         spec_path = FLEETS[name](folder)
         assert spec_path is not None
-        base = yaml.safe_load(spec_path.read_text())
-        for number, (label, edit) in enumerate(SWEEP.items()):
-            spec = yaml.safe_load(yaml.safe_dump(base))
-            edit(spec)
-            path = folder / f"sweep-{number}.yaml"
-            path.write_text(yaml.safe_dump(spec, sort_keys=False))
+        for number, (label, edit) in enumerate(SWEEPS[alternatives].items()):
+            path = _variant(spec_path, folder, f"sweep-{number}", edit)
             arm = _train(path, folder / f"home-{number}", workers)
             per_tenant, chosen = _quality(arm.records, "per_tenant"), _chosen_quality(arm.records)
+            pooled = _quality(arm.records, "pooled")
             rows.append(
                 [
                     label,
                     per_tenant["beats"],
                     per_tenant["median"],
+                    pooled["beats"],
+                    pooled["median"],
                     chosen["beats"],
                     chosen["median"],
                     _worse(arm.records)["share"],
@@ -229,6 +250,8 @@ SWEEP_HEADERS = [
     "alternative",
     "per-tenant beats SN",
     "per-tenant median",
+    "pooled beats SN",
+    "pooled median",
     "chosen beats SN",
     "chosen median",
     "chosen worse",
@@ -241,14 +264,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fleets", nargs="+", default=list(FLEETS), choices=list(FLEETS))
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--sweep", choices=list(FLEETS), help="measure alternatives on a fleet")
     parser.add_argument(
-        "--sweep", choices=["rossmann-weekly", "favorita-weekly"], help="measure alternatives"
+        "--sweep-set", choices=list(SWEEPS), default="features", help="which alternatives"
     )
     args = parser.parse_args(argv)
     if args.sweep:
-        rows = sweep(args.sweep, args.workers)
+        rows = sweep(args.sweep, args.workers, args.sweep_set)
         print(f"\n{args.sweep}\n" + bl.table(SWEEP_HEADERS, rows))
-        bl.write_result(f"onboarding-sweep-{args.sweep}", {"rows": rows})
+        bl.write_result(
+            f"onboarding-sweep-{args.sweep_set}-{args.sweep}",
+            {"rows": rows, "code": bl.code_state()},
+        )
         return 0
     results = []
     started = time.perf_counter()

@@ -95,8 +95,11 @@ class ValidationSpec(Strict):
     """Time-based windows at the end of each tenant's history.
 
     The **holdout** is the last ``horizon`` periods: no choice sees it, and every reported
-    metric comes from it. Before it, the **validation** window (``window`` periods, default the
-    horizon) is where the gate, the per-tenant/pooled/baseline choice and tuning decide. With
+    metric comes from it. Before it, the **validation** folds are where the gate, the
+    per-tenant/pooled/baseline choice and tuning decide: ``folds`` windows of ``window`` periods
+    (default the horizon), one after another back from the holdout, each scored after a fit on
+    the rows before it (a rolling-origin backtest; one window alone is a noisy judge). A fold
+    beyond the first is used only where the tenant has ``min_train_periods`` rows before it. With
     ``refit`` the chosen model is trained again on the rows before the holdout (fit and
     validation rows) before it is scored on the holdout and registered. A tenant whose holdout
     or validation window has fewer than ``min_holdout_rows`` rows (default: the horizon, at most
@@ -107,6 +110,7 @@ class ValidationSpec(Strict):
     horizon: Annotated[int, Field(ge=1, le=3660)] = 28
     min_train_periods: Annotated[int, Field(ge=1)] = 56
     window: Annotated[int, Field(ge=1, le=3660)] | None = None
+    folds: Annotated[int, Field(ge=1, le=12)] = 3
     refit: bool = True
     min_holdout_rows: Annotated[int, Field(ge=1)] | None = None
 

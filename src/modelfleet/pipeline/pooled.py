@@ -27,7 +27,13 @@ from modelfleet.errors import ConfigError
 from modelfleet.features.forecast import FeatureSet
 from modelfleet.pipeline.features_stage import TrainingRows
 from modelfleet.pipeline.plan import FleetPlan, TenantPlan
-from modelfleet.pipeline.windows import WindowMasks, grouped_masks, known_target, period_of
+from modelfleet.pipeline.windows import (
+    WindowMasks,
+    grouped_masks,
+    known_target,
+    period_of,
+    window_settings,
+)
 from modelfleet.tracking.records import ArtifactRecord
 from modelfleet.training.package_meta import (
     PackageMetadata,
@@ -118,9 +124,7 @@ def _group(tenants: Sequence[TenantPlan], features: FeatureSet, plan: FleetPlan)
         codes,
         stamps,
         ~np.isnan(target),
-        np.array([t.spec.validation.horizon for t in ordered]),
-        np.array([t.spec.validation.validation_window for t in ordered]),
-        period_of(plan.frequency),
+        *window_settings([t.spec for t in ordered], plan.frequency, period_of(plan.frequency)),
     )
     return _Group(ordered, features, table, codes, target, masks)
 
@@ -227,17 +231,24 @@ def _train_group(
         categorical_attributes=categorical_attributes,
     )
     params = _params(spec)
-    fit = masks.fit & usable[group.codes]
-    valid = masks.valid & usable[group.codes]
-    holdout = masks.holdout & usable[group.codes]
-    valid_pred, scales, booster = _fit_predict(
-        group, layout, encoded, attributes, params, fit, valid | holdout
-    )
-    holdout_pred = valid_pred[holdout[valid | holdout]]
-    valid_pred = valid_pred[valid[valid | holdout]]
+    keep = usable[group.codes]
+    valid = masks.valid & keep
+    holdout = masks.holdout & keep
+    # One fit per validation fold (nearest the holdout first), each predicting its own window;
+    # the nearest fold's model also predicts the holdout when nothing is refit.
+    predicted = np.empty(len(group.codes))
+    for number, fold in enumerate(masks.folds):
+        scored = fold.valid & keep | (holdout if number == 0 else False)
+        values, fold_scales, fold_booster = _fit_predict(
+            group, layout, encoded, attributes, params, fold.fit & keep, scored
+        )
+        predicted[scored] = values
+        if number == 0:
+            scales, booster = fold_scales, fold_booster
+    valid_pred, holdout_pred = predicted[valid], predicted[holdout]
     if spec.validation.refit:
         holdout_pred, scales, booster = _fit_predict(
-            group, layout, encoded, attributes, params, fit | valid, holdout
+            group, layout, encoded, attributes, params, masks.train & keep, holdout
         )
     store = open_artifact_store(artifacts_url)
     ref = store.put_bytes(booster)

@@ -154,11 +154,12 @@ split_holdout = split_windows
 
 
 @contextmanager
-def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
-    """Record the seconds a stage took (not recorded if it raises, as before)."""
+def _timed(timings: dict[str, float], stage: str, add: bool = False) -> Iterator[None]:
+    """Record the seconds a stage took (not recorded if it raises); ``add`` sums repeats."""
     clock = time.perf_counter()
     yield
-    timings[stage] = time.perf_counter() - clock
+    elapsed = time.perf_counter() - clock
+    timings[stage] = timings.get(stage, 0.0) + elapsed if add else elapsed
 
 
 def _base_fields(task: TenantTask, started: datetime) -> dict[str, Any]:
@@ -191,6 +192,7 @@ def _data_params(task: TenantTask, split: TenantSplit) -> dict[str, ParamValue]:
         "data.frequency": task.frequency,
         "validation.horizon": spec.validation.horizon,
         "validation.window": spec.validation.validation_window,
+        "validation.folds": len(split.masks.folds),
         "validation.refit": spec.validation.refit,
         "baseline.family": spec.baseline_family,
         "gates.metric": spec.gate_metric,
@@ -220,28 +222,36 @@ class _Work:
 
 
 def _validate(task: TenantTask, split: TenantSplit, work: _Work) -> Estimator:
-    """Score every candidate on the validation window; the per-tenant model fitted on fit rows."""
+    """Score every candidate on the validation folds; the per-tenant model of the nearest fold.
+
+    Each fold fits the baseline and the per-tenant model on the rows before its window and
+    predicts that window; a candidate's score is one metric over every fold's rows together
+    (the pooled model's fold predictions arrive with the task, in the same row order).
+    """
     spec = task.spec
-    with _timed(work.timings, "baseline"):
-        baseline = fit_baseline(spec, split.fit, split.y_fit)
-        work.validation["baseline"] = compute_metrics(
-            spec.task, split.y_valid, baseline.predict(split.valid)
-        )
     family = resolve_family(spec.model.family)
     work.model_params = dict(spec.model.params)
     if spec.tuning.enabled:
         with _timed(work.timings, "tune"):
             work.model_params, work.trials = tune_params(spec, split, family, work.model_params)
-    with _timed(work.timings, "fit"):
-        model = family.fit(split.fit, split.y_fit, spec.task, work.model_params)
-    work.validation["per_tenant"] = compute_metrics(
-        spec.task, split.y_valid, model.predict(split.valid)
-    )
+    rows = len(split.y_valid)
+    predicted = {"baseline": np.empty(rows), "per_tenant": np.empty(rows)}
+    nearest: Estimator | None = None
+    for (fit, y_fit, valid, _), where in zip(split.folds(), split.fold_positions(), strict=True):
+        with _timed(work.timings, "baseline", add=True):
+            predicted["baseline"][where] = fit_baseline(spec, fit, y_fit).predict(valid)
+        with _timed(work.timings, "fit", add=True):
+            model = family.fit(fit, y_fit, spec.task, work.model_params)
+        predicted["per_tenant"][where] = model.predict(valid)
+        nearest = model if nearest is None else nearest
+    assert nearest is not None  # every split has at least one fold
+    for name, values in predicted.items():
+        work.validation[name] = compute_metrics(spec.task, split.y_valid, values)
     if task.pooled is not None:
         work.validation["pooled"] = compute_metrics(
             spec.task, split.y_valid, _aligned(task.pooled.valid_pred, split.y_valid, task)
         )
-    return model
+    return nearest
 
 
 def _aligned(predictions: np.ndarray, actuals: np.ndarray, task: TenantTask) -> np.ndarray:

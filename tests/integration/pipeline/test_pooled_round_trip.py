@@ -53,6 +53,7 @@ def _pooled_wins(spec: dict[str, Any]) -> None:
     spec["model"]["pooled_params"] = {"n_estimators": 80, "learning_rate": 0.1}
     spec["environments"]["dev"] = {}  # the demo's dev overlay would change the params
     spec["tenants"].pop("overrides", None)
+    spec["validation"]["folds"] = 2  # the pooled stage fits once per fold, then refits
 
 
 def _baseline_wins(spec: dict[str, Any]) -> None:
@@ -139,3 +140,11 @@ def test_a_baseline_fallback_version_is_promoted_past_a_beat_the_baseline_step(
 
     assert outcome.moved, outcome.reason
     assert "baseline fallback version" in outcome.reason
+
+
+def test_with_two_folds_the_pooled_model_is_scored_on_both_windows(pooled: Trained) -> None:
+    runs = [r for r in pooled.summary.records if r.status == "succeeded"]
+
+    assert runs and all(r.params["validation.folds"] == 2 for r in runs)
+    assert all(r.params["data.validation_rows"] == 2 * r.params["validation.window"] for r in runs)
+    assert all(isinstance(r.params["validation.pooled.wmape"], float) for r in runs)

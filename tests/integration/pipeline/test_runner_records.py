@@ -139,7 +139,10 @@ def test_params_record_the_holdout_split_sizes(trained: Trained) -> None:
         assert run.params["validation.horizon"] == horizon
         assert run.params["data.holdout_rows"] == horizon
         assert run.params["data.train_rows"] == 200 - horizon
-        assert run.params["data.validation_rows"] == trained.spec.validation.validation_window
+        assert run.params["validation.folds"] == trained.spec.validation.folds
+        assert run.params["data.validation_rows"] == (
+            trained.spec.validation.folds * trained.spec.validation.validation_window
+        )
         assert run.params["data.fit_rows"] == 200 - horizon - run.params["data.validation_rows"]
 
 

@@ -120,7 +120,10 @@ def test_a_dead_worker_does_not_fail_the_tenants_queued_beside_it(
         }
         spec["tenants"]["include"] = list(tenants)
         spec["tenants"]["overrides"][KILLER] = {
-            "model": {"family": f"sklearn:{module}.DieOnFit", "params": {"wait_for": 1}}
+            "model": {
+                "family": f"sklearn:{module}.DieOnFit",
+                "params": {"wait_for": 1, "marker_dir": str(markers)},
+            }
         }
 
     edit_spec(demo.spec_path, slow_fleet_with_a_killer)

@@ -193,7 +193,8 @@ def test_a_holdout_below_min_holdout_rows_fails_the_tenant_with_the_reason(
 def test_the_validation_window_sits_between_fit_rows_and_the_holdout(
     make_task: TaskFactory, frame: FrameFactory
 ) -> None:
-    split = split_holdout(_with_validation(make_task(frame(60), horizon=7), window=10))
+    task = _with_validation(make_task(frame(60), horizon=7), window=10, folds=1)
+    split = split_holdout(task)
 
     assert _days(split.fit.timestamps) == list(range(43))
     assert _days(split.valid.timestamps) == list(range(43, 53))
@@ -239,10 +240,42 @@ def test_a_fallback_tenant_saves_the_baseline_package_scoring_the_recorded_holdo
 def test_without_refit_the_registered_model_is_the_one_fitted_before_validation(
     make_task: TaskFactory, frame: FrameFactory
 ) -> None:
-    task = _with_validation(make_task(frame(60), horizon=7), refit=False)
+    task = _with_validation(make_task(frame(60), horizon=7), refit=False, folds=1)
 
     record = train_tenant(task)
 
     assert record.params["validation.refit"] is False
     assert "refit" not in record.timings
     assert record.params["data.fit_rows"] == 46
+
+
+def test_with_folds_every_candidate_is_scored_on_every_folds_window(
+    make_task: TaskFactory, frame: FrameFactory
+) -> None:
+    record = train_tenant(_with_validation(make_task(frame(80), horizon=7), folds=3))
+
+    assert record.status == "succeeded"
+    assert (record.params["validation.folds"], record.params["data.validation_rows"]) == (3, 21)
+    assert record.params["data.fit_rows"] == 80 - 7 - 21
+
+
+def test_the_validation_score_pools_the_errors_of_every_fold(
+    make_task: TaskFactory, frame: FrameFactory
+) -> None:
+    # Seasonal naive on sales = 100 + day is off by exactly one season (7) on every row, so
+    # its WMAPE over the three windows together is 7 * 21 / (sum of the 21 actuals).
+    record = train_tenant(_with_validation(make_task(frame(80), horizon=7), folds=3))
+
+    actuals = 100.0 + np.arange(80 - 7 - 21, 80 - 7)
+    assert record.params["validation.baseline.wmape"] == pytest.approx(7 * 21 / actuals.sum())
+
+
+def test_a_tenant_too_short_for_every_fold_uses_the_folds_it_can(
+    make_task: TaskFactory, frame: FrameFactory
+) -> None:
+    # 40 days, 7-day holdout and windows: fold 2 would fit on 12 rows, below min_train_periods.
+    task = _with_validation(make_task(frame(40), horizon=7), folds=3, min_train_periods=14)
+
+    record = train_tenant(task)
+
+    assert record.params["validation.folds"] == 2

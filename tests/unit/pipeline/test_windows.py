@@ -103,3 +103,73 @@ def test_no_rows_before_the_validation_window_is_a_training_error(
 
     with pytest.raises(TrainingError, match="no rows before the validation window"):
         check_window_rows("s1", _masks(14), spec, "D")
+
+
+def _folded(
+    count: int, folds: int, min_fit: int = 1, horizon: int = 7, window: int = 5
+) -> WindowMasks:
+    return grouped_masks(
+        np.zeros(count, np.int64),
+        _days(count),
+        np.ones(count, bool),
+        np.array([horizon]),
+        np.array([window]),
+        DAY,
+        np.array([folds]),
+        np.array([1]),
+        np.array([min_fit]),
+    )
+
+
+def test_folds_are_consecutive_windows_back_from_the_holdout() -> None:
+    masks = _folded(40, folds=3)
+
+    windows = [np.flatnonzero(fold.valid).tolist() for fold in masks.folds]
+    assert windows == [list(range(28, 33)), list(range(23, 28)), list(range(18, 23))]
+
+
+def test_each_fold_fits_on_every_row_before_its_window() -> None:
+    masks = _folded(40, folds=3)
+
+    assert [np.flatnonzero(fold.fit).tolist() for fold in masks.folds] == [
+        list(range(28)),
+        list(range(23)),
+        list(range(18)),
+    ]
+
+
+def test_with_folds_valid_is_every_window_and_fit_the_rows_before_them_all() -> None:
+    masks = _folded(40, folds=3)
+
+    assert np.flatnonzero(masks.valid).tolist() == list(range(18, 33))
+    assert np.flatnonzero(masks.fit).tolist() == list(range(18))
+    assert np.flatnonzero(masks.holdout).tolist() == list(range(33, 40))
+
+
+def test_a_short_tenant_uses_only_the_folds_it_has_history_for() -> None:
+    # Fold 1 fits on 23 rows, fold 2 on 18: with at least 20 fit rows only two folds remain.
+    masks = _folded(40, folds=3, min_fit=20)
+
+    assert len(masks.folds) == 2
+    assert np.flatnonzero(masks.fit).tolist() == list(range(23))
+
+
+def test_in_a_group_each_tenant_has_its_own_number_of_folds() -> None:
+    # Tenant 0 has 40 days, tenant 1 only 30: its second fold would fit on 13 rows.
+    stamps = np.concatenate([_days(40), _days(30)])
+    codes = np.array([0] * 40 + [1] * 30)
+
+    masks = grouped_masks(
+        codes,
+        stamps,
+        np.ones(70, bool),
+        np.array([7, 7]),
+        np.array([5, 5]),
+        DAY,
+        np.array([3, 3]),
+        np.array([1, 1]),
+        np.array([15, 15]),
+    )
+
+    assert [int(fold.valid[:40].sum()) for fold in masks.folds] == [5, 5, 5]
+    assert [int(fold.valid[40:].sum()) for fold in masks.folds] == [5, 0, 0]
