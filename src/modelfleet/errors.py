@@ -11,6 +11,7 @@ short ``headline`` for the CLI and the HTTP status a server answers with::
     │   ├── SourceError          a source cannot be read or mapped
     │   └── DataValidationError  a tenant's data fails its checks
     ├── UsageError               a request's arguments are malformed           (422)
+    │   └── InputError           records to score do not fit the model's inputs
     ├── NotFoundError            a run, model or artifact does not exist       (404)
     ├── ConflictError            the request conflicts with the current state  (409)
     │   └── PromotionError       a run cannot be registered or promoted as asked
@@ -81,6 +82,22 @@ class UsageError(ModelfleetError):
 
     headline = "invalid request"
     http_status = 422
+
+
+class InputError(UsageError):
+    """Records sent to a model do not fit its signature; ``fields`` say where and what.
+
+    Each field is ``(loc, message, kind)``: ``loc`` the path to the value (``("records", 3,
+    "promo")``), ``message`` what is wrong and what to send, ``kind`` a short machine tag.
+    """
+
+    headline = "invalid input"
+
+    def __init__(
+        self, message: str, fields: tuple[tuple[tuple[str | int, ...], str, str], ...] = ()
+    ) -> None:
+        super().__init__(message)
+        self.fields = fields
 
 
 class NotFoundError(ModelfleetError):

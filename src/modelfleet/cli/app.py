@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from modelfleet.cli import demo, doctor, features, lifecycle, models, runs, server, train
+from modelfleet.cli import demo, doctor, features, lifecycle, models, runs, serve, server, train
 from modelfleet.cli.context import CliState, fail
 from modelfleet.version import __version__
 
@@ -36,6 +36,7 @@ app.add_typer(
 train.register(app)
 lifecycle.register(app)
 server.register(app)
+serve.register(app)
 demo.register(app)
 doctor.register(app)
 

@@ -1,0 +1,180 @@
+"""Records to score, checked against a model's signature and turned into one Arrow table.
+
+A request carries records (JSON objects) with the model's input fields and the timestamp each
+prediction is for. Every problem is collected, not just the first: a missing, unknown or wrongly
+typed field, a number that is NaN or infinite, a timestamp that is not a date. Each problem
+names its place (``records.3.promo``), what is wrong and what to send. ``null`` is accepted for
+any input: the model sees a missing value, as it did for gaps in training.
+
+The check is one pass per column over the values (the records come from a JSON parser, so
+they are Python objects already); building the table is then one Arrow conversion per column.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, Final
+
+import numpy as np
+import pyarrow as pa
+
+from modelfleet.errors import InputError
+from modelfleet.quoting import excerpt
+from modelfleet.tracking.signature import SignatureField
+from modelfleet.training.package import PackageMetadata
+
+MAX_PROBLEMS: Final = 20  # problems listed in one error: a bad 10,000-record batch says enough
+
+Loc = tuple[str | int, ...]
+Problem = tuple[Loc, str, str]
+
+_INTEGER = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+_FLOAT = ("halffloat", "float", "double", "float16", "float32", "float64")
+_TEXT = ("string", "large_string", "utf8", "large_utf8")
+
+
+def _kind(field: SignatureField) -> str:
+    """What JSON a field takes: integer, number, text or boolean."""
+    if field.type in _TEXT or field.type.startswith("dictionary"):
+        return "text"
+    if field.type in _INTEGER:
+        return "integer"
+    if field.type in _FLOAT:
+        return "number"
+    if field.type == "bool":
+        return "boolean"
+    return "number"  # decimal and the like arrive as numbers
+
+
+_WANTED = {
+    "text": "a string",
+    "integer": "a whole number",
+    "number": "a finite number",
+    "boolean": "true or false",
+}
+
+
+def _bad_value(kind: str, value: Any) -> str | None:
+    """Why ``value`` does not fit ``kind`` (None when it fits)."""
+    if value is None:
+        return None
+    if kind == "text":
+        return None if isinstance(value, str) else "is not a string"
+    if kind == "boolean":
+        return None if isinstance(value, bool) else "is not true or false"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "is not a number"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "is NaN or infinite; send null for a missing value"
+    if kind == "integer" and isinstance(value, float) and not value.is_integer():
+        return "is not a whole number"
+    return None
+
+
+def _arrow_type(kind: str) -> pa.DataType:
+    return {
+        "text": pa.string(),
+        "integer": pa.int64(),
+        "number": pa.float64(),
+        "boolean": pa.bool_(),
+    }[kind]
+
+
+def _timestamps(values: Sequence[Any], problems: list[Problem], field: str) -> np.ndarray:
+    """Each record's timestamp as datetime64[ns]; problems for anything that is not a date."""
+    stamps = np.empty(len(values), dtype="datetime64[ns]")
+    for row, value in enumerate(values):  # only the timestamp column is parsed one by one
+        try:
+            if isinstance(value, datetime | date):
+                stamps[row] = np.datetime64(value, "ns")
+            elif isinstance(value, str) and value:
+                stamps[row] = np.datetime64(value.removesuffix("Z"), "ns")
+            else:
+                raise ValueError
+        except (ValueError, TypeError, OverflowError):
+            problems.append(
+                (
+                    ("records", row, field),
+                    f"{excerpt(value)} is not a date; send an ISO date such as 2024-03-01",
+                    "timestamp",
+                )
+            )
+    return stamps
+
+
+def _check_shape(
+    records: Sequence[Any], allowed: set[str], required: Sequence[str]
+) -> list[Problem]:
+    """Records that are not objects, fields missing or unknown."""
+    problems: list[Problem] = []
+    for row, record in enumerate(records):
+        if not isinstance(record, Mapping):
+            problems.append(
+                (("records", row), "is not an object; send {field: value, ...}", "not_object")
+            )
+            continue
+        for name in required:
+            if name not in record:
+                problems.append((("records", row, name), "required field is missing", "missing"))
+        for name in record:
+            if name not in allowed:
+                problems.append(
+                    (
+                        ("records", row, str(name)[:60]),
+                        "unknown field: the model does not take it (check the spelling)",
+                        "extra_forbidden",
+                    )
+                )
+        if len(problems) >= MAX_PROBLEMS:
+            break
+    return problems
+
+
+def records_table(
+    records: Sequence[Any], meta: PackageMetadata, *, model: str
+) -> tuple[pa.Table, np.ndarray]:
+    """The records as raw model inputs (signature order) and their timestamps.
+
+    InputError lists every problem (at most :data:`MAX_PROBLEMS`), naming ``model``.
+    """
+    if not records:
+        raise InputError(
+            f"model {model}: no records to score; send at least one",
+            ((("records",), "is empty", "too_short"),),
+        )
+    inputs = meta.signature.inputs
+    required = [meta.timestamp, *(f.name for f in inputs)]
+    problems = _check_shape(records, set(required), required)
+    if not problems:
+        stamps = _timestamps([r[meta.timestamp] for r in records], problems, meta.timestamp)
+        columns: dict[str, pa.Array] = {}
+        for field in inputs:  # one pass per column, then one Arrow conversion
+            kind = _kind(field)
+            values = [record[field.name] for record in records]
+            for row, value in enumerate(values):
+                why = _bad_value(kind, value)
+                if why is not None:
+                    problems.append(
+                        (
+                            ("records", row, field.name),
+                            f"{excerpt(value)} {why}; {field.name} takes {_WANTED[kind]}",
+                            f"{kind}_type",
+                        )
+                    )
+                    if len(problems) >= MAX_PROBLEMS:
+                        break
+            if not problems:
+                columns[field.name] = pa.array(values, type=_arrow_type(kind))
+    if problems:
+        shown = problems[:MAX_PROBLEMS]
+        listed = "; ".join(
+            f"{'.'.join(str(p) for p in loc)}: {message}" for loc, message, _ in shown
+        )
+        more = "" if len(problems) <= MAX_PROBLEMS else " (and more)"
+        raise InputError(
+            f"model {model}: the records do not fit its inputs: {listed}{more}", tuple(shown)
+        )
+    table = pa.table(columns) if columns else pa.table({"_": pa.nulls(len(records))}).drop(["_"])
+    return table, stamps

@@ -1,0 +1,163 @@
+"""Scoring a tenant's live model: resolve the environment's alias, load (cached), check, predict.
+
+:class:`Scorer` is the one code path behind the prediction server and the Python client: it
+needs only the metadata store (which version an environment's alias names) and the artifact
+store (the version's package); never the raw training data. An alias is re-read at most every
+``alias_ttl_seconds``, so a promotion or rollback made by any process is served within that
+time, while a request in flight keeps the version it resolved.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from modelfleet.errors import ArtifactIntegrityError, InputError
+from modelfleet.registry.reads import ArtifactStores, VersionArtifacts, resolve
+from modelfleet.registry.records import ModelVersion
+from modelfleet.registry.refs import check_alias, model_name
+from modelfleet.scoring.cache import CacheStats, Loaded, ModelCache
+from modelfleet.scoring.inputs import records_table
+from modelfleet.store import MetadataStore
+from modelfleet.training.package import ModelPackage
+
+DEFAULT_MAX_MODELS = 2_000
+DEFAULT_MAX_MODEL_BYTES = 1 << 30  # 1 GiB of model artifacts
+DEFAULT_ALIAS_TTL_SECONDS = 1.0
+DEFAULT_MAX_RECORDS = 10_000
+
+
+@dataclass(frozen=True)
+class ScoringLimits:
+    """Bounds of one scorer: the cache, how stale an alias may be, records per request."""
+
+    max_models: int = DEFAULT_MAX_MODELS
+    max_model_bytes: int = DEFAULT_MAX_MODEL_BYTES
+    alias_ttl_seconds: float = DEFAULT_ALIAS_TTL_SECONDS
+    max_records: int = DEFAULT_MAX_RECORDS
+
+
+@dataclass(frozen=True, eq=False)
+class Prediction:
+    """One request's answer: a value per record, and which model version gave them."""
+
+    request_id: str
+    model: str
+    version: str
+    environment: str
+    arm: str
+    timestamps: np.ndarray  # datetime64[ns], one per record
+    values: np.ndarray  # float64, one per record
+    seconds: float
+
+
+class _CountingSource:
+    """A version's artifacts, counting the bytes read (the cache's size of the package)."""
+
+    def __init__(self, artifacts: VersionArtifacts) -> None:
+        self._artifacts = artifacts
+        self.size_bytes = 0
+
+    def get_bytes(self, digest: str) -> bytes:
+        blob = self._artifacts.get_bytes(digest)
+        self.size_bytes += len(blob)
+        return blob
+
+
+class _AliasTable:
+    """Which version an environment's alias names, re-read at most every ``ttl`` seconds."""
+
+    def __init__(self, store: MetadataStore, ttl: float) -> None:
+        self._store, self._ttl = store, ttl
+        self._lock = threading.Lock()
+        self._seen: dict[str, tuple[float, ModelVersion]] = {}
+
+    def resolve(self, model: str, environment: str) -> ModelVersion:
+        ref = f"{model}@{environment}"
+        now = time.monotonic()
+        with self._lock:
+            hit = self._seen.get(ref)
+        if hit is not None and now - hit[0] < self._ttl:
+            return hit[1]
+        version = resolve(self._store, ref)  # NotFoundError names the model and alias
+        with self._lock:
+            self._seen[ref] = (now, version)
+        return version
+
+
+class Scorer:
+    """Predictions from each tenant's model in an environment, for any number of tenants."""
+
+    def __init__(
+        self,
+        store: MetadataStore,
+        artifacts: ArtifactStores,
+        limits: ScoringLimits | None = None,
+    ) -> None:
+        self.limits = limits or ScoringLimits()
+        self._artifacts = artifacts
+        self._aliases = _AliasTable(store, self.limits.alias_ttl_seconds)
+        self.cache = ModelCache(self.limits.max_models, self.limits.max_model_bytes)
+
+    def version(self, fleet: str, tenant: str, environment: str) -> ModelVersion:
+        """The version ``environment`` serves for the tenant (NotFoundError if none)."""
+        return self._aliases.resolve(model_name(fleet, tenant), check_alias(environment))
+
+    def package(self, version: ModelVersion) -> ModelPackage:
+        """The version's package, from the cache or loaded (and checksummed) now."""
+
+        def load() -> Loaded:
+            source = _CountingSource(VersionArtifacts(version, self._artifacts))
+            if version.meta_digest is None:
+                raise ArtifactIntegrityError(
+                    f"model {version.model} version {version.version} records no model_meta "
+                    f"artifact, so it cannot be served; re-train the tenant (`modelfleet train "
+                    f"--tenant {version.tenant}`)"
+                )
+            package = ModelPackage.load(
+                source, version.meta_digest, model_digest=version.model_digest
+            )
+            return Loaded(package, source.size_bytes)
+
+        return self.cache.get(f"{version.model}:{version.version}", load)
+
+    def predict(
+        self,
+        fleet: str,
+        tenant: str,
+        environment: str,
+        records: Sequence[Any],
+        request_id: str | None = None,
+    ) -> Prediction:
+        """Score ``records`` (input fields and the timestamp) with the environment's model."""
+        started = time.perf_counter()
+        if len(records) > self.limits.max_records:
+            raise InputError(
+                f"{len(records)} records in one request; at most {self.limits.max_records}: "
+                "split the batch, or use batch scoring for files",
+                ((("records",), f"has more than {self.limits.max_records} items", "too_long"),),
+            )
+        version = self.version(fleet, tenant, environment)
+        package = self.package(version)
+        table, stamps = records_table(records, package.meta, model=version.model)
+        values = np.asarray(package.predict(table, stamps), dtype=np.float64)
+        return Prediction(
+            request_id=request_id or uuid.uuid4().hex,
+            model=version.model,
+            version=str(version.version),
+            environment=environment,
+            arm="champion",
+            timestamps=stamps,
+            values=values,
+            seconds=time.perf_counter() - started,
+        )
+
+    def stats(self) -> CacheStats:
+        """The model cache's counts and bounds."""
+        return self.cache.stats()

@@ -1,0 +1,1 @@
+"""The prediction server: every tenant's model of one environment behind one endpoint."""
