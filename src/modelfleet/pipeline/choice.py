@@ -54,10 +54,10 @@ def choose(
     others = [f"{name} {scores[name][metric]:.4g}" for name in models if name != best]
     verdict = f"{best} {gate.reason}" + (f" ({', '.join(others)})" if others else "")
     if gate.passed:
-        return Choice(best, best, gate, f"chose {best} on the validation window: {verdict}")
+        return Choice(best, best, gate, f"chose {best} on validation: {verdict}")
     return Choice(
         "baseline",
         best,
         gate,
-        f"every model lost to the baseline on the validation window: {verdict}",
+        f"every model lost to the baseline on validation: {verdict}",
     )

@@ -17,12 +17,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from modelfleet.errors import ArtifactIntegrityError, InputError
 from modelfleet.registry.reads import ArtifactStores, VersionArtifacts, resolve
 from modelfleet.registry.records import ModelVersion
 from modelfleet.registry.refs import check_alias, model_name
 from modelfleet.scoring.cache import CacheStats, Loaded, ModelCache
+from modelfleet.scoring.explain import Explanation
+from modelfleet.scoring.explain import explain as explain_rows
 from modelfleet.scoring.inputs import records_table
 from modelfleet.store import MetadataStore
 from modelfleet.training.package import ModelPackage
@@ -55,6 +58,7 @@ class Prediction:
     timestamps: np.ndarray  # datetime64[ns], one per record
     values: np.ndarray  # float64, one per record
     seconds: float
+    explanation: Explanation | None = None  # with explain: contributions per record
 
 
 class _CountingSource:
@@ -134,6 +138,8 @@ class Scorer:
         environment: str,
         records: Sequence[Any],
         request_id: str | None = None,
+        *,
+        explain: bool = False,
     ) -> Prediction:
         """Score ``records`` (input fields and the timestamp) with the environment's model."""
         started = time.perf_counter()
@@ -146,7 +152,15 @@ class Scorer:
         version = self.version(fleet, tenant, environment)
         package = self.package(version)
         table, stamps = records_table(records, package.meta, model=version.model)
-        values = np.asarray(package.predict(table, stamps), dtype=np.float64)
+        # Models take rows in time order; answers go back in the order the records came.
+        order = np.argsort(stamps, kind="stable")
+        ordered, ordered_stamps = table.take(pa.array(order)), stamps[order]
+        values = np.empty(len(order))
+        values[order] = package.predict(ordered, ordered_stamps)
+        explanation = None
+        if explain:
+            found = explain_rows(package, ordered, ordered_stamps)
+            explanation = found.reordered(np.argsort(order, kind="stable"))
         return Prediction(
             request_id=request_id or uuid.uuid4().hex,
             model=version.model,
@@ -156,6 +170,7 @@ class Scorer:
             timestamps=stamps,
             values=values,
             seconds=time.perf_counter() - started,
+            explanation=explanation,
         )
 
     def stats(self) -> CacheStats:

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Header, Request
+from fastapi import FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -34,11 +34,19 @@ from modelfleet.quoting import redact_url
 from modelfleet.registry.reads import ArtifactStores
 from modelfleet.registry.refs import check_alias
 from modelfleet.scoring import Prediction, Scorer, ScoringLimits
+from modelfleet.scoring.log import PredictionLog
 from modelfleet.serving.metrics import ServerMetrics
 from modelfleet.store import open_store
 from modelfleet.version import __version__
 from modelfleet.wire import ErrorField, HealthOut
-from modelfleet.wire.scoring import CacheOut, PredictIn, PredictionRowOut, PredictOut, ReadyOut
+from modelfleet.wire.scoring import (
+    CacheOut,
+    ContributionsOut,
+    PredictIn,
+    PredictionRowOut,
+    PredictOut,
+    ReadyOut,
+)
 
 # Prediction bodies carry records: room for 10,000 of them, well above the control plane's 1 MiB.
 DEFAULT_MAX_BODY_BYTES = 16 << 20
@@ -50,6 +58,15 @@ RequestId = Annotated[
 
 def _answer(prediction: Prediction) -> PredictOut:
     stamps = prediction.timestamps.astype("datetime64[s]").astype(str)
+    found = prediction.explanation
+    reasons: list[ContributionsOut | None] = [None] * len(stamps)
+    if found is not None:
+        reasons = [
+            ContributionsOut(
+                base=float(base), contributions=dict(zip(found.names, row.tolist(), strict=True))
+            )
+            for base, row in zip(found.base, found.contributions, strict=True)
+        ]
     return PredictOut(
         request_id=prediction.request_id,
         model=prediction.model,
@@ -57,9 +74,11 @@ def _answer(prediction: Prediction) -> PredictOut:
         environment=prediction.environment,
         arm=prediction.arm,
         predictions=[
-            PredictionRowOut(timestamp=str(t), value=float(v))
-            for t, v in zip(stamps, prediction.values, strict=True)
+            PredictionRowOut(timestamp=str(t), value=float(v), explanation=why)
+            for t, v, why in zip(stamps, prediction.values, reasons, strict=True)
         ],
+        explanation_method=None if found is None else found.method,
+        explanation_scale=None if found is None else found.scale,
     )
 
 
@@ -79,21 +98,26 @@ def create_app(
     fleets: Collection[str] = (),
     limits: ScoringLimits | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    log_options: Mapping[str, Any] | None = None,
 ) -> FastAPI:
     """The prediction server for ``environment`` over ``settings``' stores.
 
     With ``fleets`` only those fleets are served (a request for another is a 404 saying so);
-    without, every fleet the store holds.
+    without, every fleet the store holds. ``log_options`` tune the prediction log
+    (:class:`~modelfleet.scoring.log.PredictionLog`: ``max_queue``, ``batch_rows``,
+    ``flush_seconds``).
     """
     environment = check_alias(environment)
     served = frozenset(fleets)
     store = open_store(settings.store_url)
     scorer = Scorer(store, ArtifactStores(settings.artifacts_url), limits)
-    metrics = ServerMetrics(scorer.stats)
+    prediction_log = PredictionLog(store, **(log_options or {}))
+    metrics = ServerMetrics(scorer.stats, prediction_log.stats)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        prediction_log.close()  # on SIGTERM too: everything answered is written first
         store.close()
 
     app = FastAPI(
@@ -104,6 +128,7 @@ def create_app(
         responses=APP_ERRORS,
     )
     app.state.scorer = scorer
+    app.state.prediction_log = prediction_log
     app.add_middleware(RequestLimits, limits=Limits(max_body_bytes=max_body_bytes))
     handlers.install(app)
     app.add_exception_handler(InputError, _input_error)
@@ -114,7 +139,13 @@ def create_app(
         tags=["predict"],
     )
     def predict(
-        fleet: FleetPath, tenant: TenantPath, body: PredictIn, request_id: RequestId = None
+        fleet: FleetPath,
+        tenant: TenantPath,
+        body: PredictIn,
+        request_id: RequestId = None,
+        explain: Annotated[
+            bool, Query(description="add per-feature contributions to each prediction")
+        ] = False,
     ) -> PredictOut:
         """Score records with the tenant's model of this server's environment."""
         started = time.perf_counter()
@@ -126,7 +157,12 @@ def create_app(
         status = "5xx"
         try:
             prediction = scorer.predict(
-                fleet, tenant, environment, body.records, request_id or uuid.uuid4().hex
+                fleet,
+                tenant,
+                environment,
+                body.records,
+                request_id or uuid.uuid4().hex,
+                explain=explain,
             )
             status = "2xx"
         except InputError:
@@ -140,6 +176,7 @@ def create_app(
         labels = (fleet, tenant, prediction.version, prediction.arm)
         metrics.predictions.labels(*labels).inc(len(prediction.values))
         metrics.latency.labels(*labels).observe(time.perf_counter() - started)
+        prediction_log.submit(fleet, tenant, prediction, body.records)
         return _answer(prediction)
 
     @app.get("/healthz", response_model=HealthOut, tags=["health"])
@@ -152,7 +189,7 @@ def create_app(
     @app.get("/readyz", response_model=ReadyOut, tags=["health"])
     def readyz() -> ReadyOut:
         """Ready: the metadata store answers; what the model cache holds."""
-        _ = store.schema_revision  # one query: the metadata store answers
+        store.schema_revision()  # one query: the metadata store answers
         stats = scorer.stats()
         return ReadyOut(
             status="ready",

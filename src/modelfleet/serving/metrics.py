@@ -1,7 +1,7 @@
 """Prometheus metrics of the prediction server, in a registry of its own (one per app).
 
-Requests, errors and latency by fleet, tenant, version and arm; the model cache's counts read
-at scrape time (a collector, so a hot request path never updates gauges).
+Requests, errors and latency by fleet, tenant, version and arm; the model cache's and the
+prediction log's counts read at scrape time (a collector, so the request path updates none).
 """
 
 from __future__ import annotations
@@ -13,16 +13,27 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from modelfleet.scoring.cache import CacheStats
+from modelfleet.scoring.log import LogStats
 
 # Latency buckets for in-process model calls: sub-millisecond to a few seconds.
 BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
 class _CacheCollector(Collector):
-    def __init__(self, stats: Callable[[], CacheStats]) -> None:
-        self._stats = stats
+    def __init__(self, stats: Callable[[], CacheStats], log: Callable[[], LogStats]) -> None:
+        self._stats, self._log = stats, log
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        logged = self._log()
+        yield GaugeMetricFamily(
+            "modelfleet_log_queue", "answered requests waiting to be logged", value=logged.queued
+        )
+        for name, value, text in (
+            ("written", logged.written, "prediction rows written to the log"),
+            ("dropped", logged.dropped, "prediction rows not logged: the log queue was full"),
+            ("failed", logged.failed, "prediction rows not logged: the store refused them"),
+        ):
+            yield CounterMetricFamily(f"modelfleet_log_{name}_rows", text, value=value)
         stats = self._stats()
         yield GaugeMetricFamily("modelfleet_cache_models", "models loaded", value=stats.models)
         yield GaugeMetricFamily(
@@ -39,7 +50,9 @@ class _CacheCollector(Collector):
 class ServerMetrics:
     """The server's metrics and the registry /metrics renders."""
 
-    def __init__(self, cache_stats: Callable[[], CacheStats]) -> None:
+    def __init__(
+        self, cache_stats: Callable[[], CacheStats], log_stats: Callable[[], LogStats]
+    ) -> None:
         self.registry = CollectorRegistry()
         labels = ("fleet", "tenant", "version", "arm")
         self.predictions = Counter(
@@ -61,4 +74,4 @@ class ServerMetrics:
             buckets=BUCKETS,
             registry=self.registry,
         )
-        self.registry.register(_CacheCollector(cache_stats))
+        self.registry.register(_CacheCollector(cache_stats, log_stats))

@@ -8,6 +8,7 @@ only place in modelfleet that writes SQL; from modelfleet it imports only ``mode
 from __future__ import annotations
 
 from modelfleet.store.metadata_store import MetadataStore, open_store
+from modelfleet.store.predictions import PredictionRow
 from modelfleet.store.registry.rows import (
     ApprovalRow,
     EventRow,
@@ -50,6 +51,7 @@ __all__ = [
     "NewEventRow",
     "NewVersionRow",
     "ParamRow",
+    "PredictionRow",
     "RegistryTx",
     "RunBundle",
     "RunQuery",

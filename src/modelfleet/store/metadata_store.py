@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from modelfleet.errors import NotFoundError
-from modelfleet.store import fleet_runs, runs, tenants
+from modelfleet.store import fleet_runs, predictions, runs, tenants
 from modelfleet.store.engine import build_engines
 from modelfleet.store.migrate import current_revision, ensure_schema
 from modelfleet.store.registry.fast import AliasLookup
@@ -197,6 +197,24 @@ class MetadataStore:
         with self._writing(f"record {len(bundles)} run(s)") as connection:
             runs.insert_bundles(connection, bundles)
             tenants.upsert_tenants(connection, (bundle.run for bundle in bundles))
+
+    def add_predictions(self, rows: Sequence[predictions.PredictionRow]) -> None:
+        """Append logged predictions in one transaction (one executemany)."""
+        if rows:
+            with self._writing(f"log {len(rows)} prediction(s)") as connection:
+                predictions.insert_predictions(connection, rows)
+
+    def list_predictions(
+        self, fleet: str, tenant: str | None = None, limit: int = 1000
+    ) -> list[predictions.PredictionRow]:
+        """The newest logged predictions of a fleet or one of its tenants, newest first."""
+        with self._reading("read the prediction log") as connection:
+            return predictions.select_predictions(connection, fleet, tenant, limit)
+
+    def count_predictions(self, fleet: str | None = None) -> int:
+        """How many predictions are logged, of one fleet or all."""
+        with self._reading("count the prediction log") as connection:
+            return predictions.count_predictions(connection, fleet)
 
     def completed_task_keys(
         self,

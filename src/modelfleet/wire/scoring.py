@@ -22,11 +22,19 @@ class PredictIn(In):
     )
 
 
+class ContributionsOut(Out):
+    """Why a prediction is what it is: a base plus one contribution per model input."""
+
+    base: Number
+    contributions: dict[str, Number]
+
+
 class PredictionRowOut(Out):
-    """One prediction: the timestamp it is for and the value."""
+    """One prediction: the timestamp it is for and the value (and, asked for, its reasons)."""
 
     timestamp: str
     value: Number
+    explanation: ContributionsOut | None = None
 
 
 class PredictOut(Out):
@@ -38,6 +46,13 @@ class PredictOut(Out):
     environment: str
     arm: str = Field(description="routing arm that answered: champion, challenger, ...")
     predictions: list[PredictionRowOut]
+    explanation_method: str | None = Field(
+        default=None, description="with explain=true: tree_shap or break_down"
+    )
+    explanation_scale: str | None = Field(
+        default=None,
+        description="what base + contributions add up to: prediction, or log_odds (binary)",
+    )
 
 
 class CacheOut(Out):

@@ -23,6 +23,8 @@ from modelfleet.data.demo import DemoData
 from modelfleet.pipeline.executors import InlineExecutor
 from modelfleet.pipeline.runner import FleetRunSummary
 from modelfleet.registry.reads import ArtifactStores, VersionArtifacts
+from modelfleet.scoring.explain import explain
+from modelfleet.training.pooled import LOG_SCALE
 from modelfleet.training.frames import HOLDOUT_TARGET, HOLDOUT_TIMESTAMP
 from modelfleet.training.metrics import compute_metrics
 
@@ -148,3 +150,40 @@ def test_with_two_folds_the_pooled_model_is_scored_on_both_windows(pooled: Train
     assert runs and all(r.params["validation.folds"] == 2 for r in runs)
     assert all(r.params["data.validation_rows"] == 2 * r.params["validation.window"] for r in runs)
     assert all(isinstance(r.params["validation.pooled.wmape"], float) for r in runs)
+
+
+def _holdout_rows(trained: Trained, run: Any) -> tuple[Any, Any, np.ndarray]:
+    version = trained.client.resolve(
+        f"{run.fleet}/{run.tenant}:{trained.summary.versions[run.tenant]}"
+    )
+    artifacts = VersionArtifacts(version, ArtifactStores(trained.client.settings.artifacts_url))
+    package = artifacts.load_package()
+    assert version.holdout_digest is not None
+    table = pq.read_table(io.BytesIO(artifacts.get_bytes(version.holdout_digest)))
+    rows = package.meta.decode_categories(table.drop_columns([HOLDOUT_TARGET, HOLDOUT_TIMESTAMP]))
+    return package, rows, table[HOLDOUT_TIMESTAMP].to_numpy()
+
+
+def test_a_pooled_versions_contributions_add_up_to_its_predictions_in_tenant_units(
+    pooled: Trained,
+) -> None:
+    package, rows, stamps = _holdout_rows(pooled, _pooled_runs(pooled)[0])
+
+    found = explain(package, rows, stamps)
+
+    assert found.method == "tree_shap"
+    assert found.names[-1] == LOG_SCALE  # the tenant's scale is an input of its own
+    total = found.base + found.contributions.sum(axis=1)
+    assert total == pytest.approx(package.predict(rows, stamps), rel=1e-6)
+
+
+def test_a_baseline_version_is_explained_by_break_down_with_nothing_from_its_inputs(
+    fallback: Trained,
+) -> None:
+    package, rows, stamps = _holdout_rows(fallback, fallback.summary.records[0])
+
+    found = explain(package, rows, stamps)
+
+    assert found.method == "break_down"
+    assert np.all(found.contributions == 0)  # seasonal naive reads only the calendar
+    assert found.base == pytest.approx(package.predict(rows, stamps))

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 
 import modelfleet
@@ -25,6 +26,7 @@ from modelfleet.registry.reads import ArtifactStores, VersionArtifacts
 from modelfleet.registry.records import ModelVersion
 from modelfleet.scoring import ScoringLimits
 from modelfleet.serving.app import create_app
+from modelfleet.store import MetadataStore, open_store
 from modelfleet.training.frames import HOLDOUT_TARGET, HOLDOUT_TIMESTAMP
 
 
@@ -35,6 +37,7 @@ class Served:
     fleet: str
     tenants: tuple[str, ...]
     http: TestClient
+    client_store: MetadataStore  # the home's metadata store, to read the prediction log
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,14 @@ def holdout_records(client: Client, version: ModelVersion) -> Holdout:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     root = tmp_path_factory.mktemp("served")
     demo = generate_demo_data(root / "demo", stores=4, days=200, seed=0)
+    # Per-tenant LightGBM models, and one tenant on its baseline: every tenant's model passes
+    # the gate but store 1's, which is asked for a 90% gain. The pooled model's serving is
+    # tested with the pooled round trip.
+    spec = yaml.safe_load(demo.spec_path.read_text())
+    spec["model"]["pooled"] = False
+    spec["gates"]["min_improvement"] = -1.0
+    spec["tenants"]["overrides"]["1"] = {"gates": {"min_improvement": 0.9}}
+    demo.spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
     with modelfleet.connect(home=str(root / "home"), environ={}) as client:
         summary = client.train(demo.spec_path, "dev", executor=InlineExecutor())
         fleet = summary.fleet
@@ -71,8 +82,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             outcome = client.promote(f"{fleet}/{tenant}", "dev", spec=demo.spec_path)
             assert outcome.moved, outcome.reason
         app = create_app(client.settings, "dev", limits=ScoringLimits(max_records=500))
+        store = open_store(client.settings.store_url)
         with TestClient(app) as http:
-            yield Served(client, demo, fleet, tuple(sorted(summary.versions)), http)
+            yield Served(client, demo, fleet, tuple(sorted(summary.versions)), http, store)
+        store.close()
 
 
 def predict_path(fleet: str, tenant: str) -> str:

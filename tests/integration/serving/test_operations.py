@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from modelfleet.registry.records import ModelVersion
@@ -59,3 +60,28 @@ def test_metrics_count_predictions_by_tenant_and_version(
     assert float(line.split()[-1]) >= 2
     assert "modelfleet_request_seconds_bucket" in text
     assert "modelfleet_cache_loads_total" in text
+
+
+def test_answered_predictions_reach_the_prediction_log(
+    served: Served, first: tuple[str, ModelVersion], path_of: Any, holdout_of: Any
+) -> None:
+    tenant, version = first
+    records = holdout_of(served.client, version).records[:5]
+    served.http.post(
+        path_of(served.fleet, tenant), json={"records": records}, headers={"X-Request-ID": "log-1"}
+    )
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        rows = [
+            r
+            for r in served.client_store.list_predictions(served.fleet, tenant)
+            if r.request_id == "log-1"
+        ]
+        if len(rows) == 5:
+            break
+        time.sleep(0.05)
+
+    assert sorted(r.position for r in rows) == [0, 1, 2, 3, 4]
+    assert {r.version for r in rows} == {str(version.version)}
+    assert "modelfleet_log_written_rows_total" in served.http.get("/metrics").text

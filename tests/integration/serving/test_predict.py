@@ -189,3 +189,68 @@ def test_a_body_that_is_not_json_is_a_422_not_a_500(
 
     assert answer.status_code == 422
     assert "Traceback" not in answer.text
+
+
+def test_explanations_add_up_to_each_prediction(
+    served: Served, path_of: Any, holdout_of: Any
+) -> None:
+    for tenant in served.tenants:
+        version = served.client.resolve(f"{served.fleet}/{tenant}@dev")
+        records = holdout_of(served.client, version).records[:6]
+
+        answer = served.http.post(
+            path_of(served.fleet, tenant) + "?explain=true", json={"records": records}
+        ).json()
+
+        assert answer["explanation_scale"] == "prediction"
+        for row in answer["predictions"]:
+            why = row["explanation"]
+            total = why["base"] + sum(why["contributions"].values())
+            assert total == pytest.approx(row["value"], rel=1e-6, abs=1e-6)
+
+
+def test_a_lightgbm_version_is_explained_by_tree_shap_over_its_inputs(
+    served: Served, path_of: Any, holdout_of: Any
+) -> None:
+    versions = [served.client.resolve(f"{served.fleet}/{t}@dev") for t in served.tenants]
+    version = next(v for v in versions if v.family == "lightgbm")
+    records = holdout_of(served.client, version).records[:2]
+
+    answer = served.http.post(
+        path_of(served.fleet, version.tenant) + "?explain=true", json={"records": records}
+    ).json()
+
+    assert answer["explanation_method"] == "tree_shap"
+    names = set(answer["predictions"][0]["explanation"]["contributions"])
+    assert names == set(version.signature.input_names)
+
+
+def test_without_explain_no_contributions_are_sent(
+    served: Served, first: tuple[str, ModelVersion], path_of: Any, holdout_of: Any
+) -> None:
+    records = holdout_of(served.client, first[1]).records[:1]
+
+    answer = served.http.post(path_of(served.fleet, first[0]), json={"records": records}).json()
+
+    assert answer["explanation_method"] is None
+    assert answer["predictions"][0]["explanation"] is None
+
+
+def test_records_out_of_time_order_are_answered_in_the_order_sent(
+    served: Served, first: tuple[str, ModelVersion], path_of: Any, holdout_of: Any
+) -> None:
+    tenant, version = first
+    records = holdout_of(served.client, version).records[:5]
+    path = path_of(served.fleet, tenant)
+
+    forward = served.http.post(path, json={"records": records}).json()["predictions"]
+    backward = served.http.post(path, json={"records": records[::-1]}).json()["predictions"]
+
+    assert backward == forward[::-1]
+
+
+def test_the_served_fleet_has_per_tenant_lightgbm_and_baseline_versions(served: Served) -> None:
+    # The explanation tests rely on both kinds being served (tree_shap and break_down).
+    families = {served.client.resolve(f"{served.fleet}/{t}@dev").family for t in served.tenants}
+
+    assert families == {"lightgbm", "seasonal_naive"}

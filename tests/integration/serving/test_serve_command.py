@@ -127,9 +127,30 @@ def test_an_environment_that_reads_as_a_version_stops_the_command_before_it_serv
     assert "Traceback" not in done.stderr
 
 
-def test_sigterm_stops_the_server_and_its_workers(running: Running) -> None:
+def test_sigterm_stops_the_workers_after_logging_every_answered_prediction(
+    served: Served, running: Running, path_of: Any, holdout_of: Any
+) -> None:
+    tenant = served.tenants[0]
+    version = served.client.resolve(f"{served.fleet}/{tenant}@dev")
+    records = holdout_of(served.client, version).records[:4]
+    ids = [f"sigterm-{number}" for number in range(40)]
+    with httpx.Client(base_url=running.url, timeout=30) as http:
+        for request_id in ids:
+            answer = http.post(
+                path_of(served.fleet, tenant),
+                json={"records": records},
+                headers={"X-Request-ID": request_id},
+            )
+            assert answer.status_code == 200
+
     running.process.send_signal(signal.SIGTERM)
 
     assert running.process.wait(timeout=30) == 0
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{running.url}/healthz", timeout=2)
+    logged = served.client_store.list_predictions(served.fleet, tenant, limit=100_000)
+    mine = [row for row in logged if row.request_id in set(ids)]
+    assert len(mine) == len(ids) * len(records)
+    assert {(row.request_id, row.position) for row in mine} == {
+        (request_id, position) for request_id in ids for position in range(len(records))
+    }

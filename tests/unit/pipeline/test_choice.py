@@ -17,7 +17,7 @@ def test_the_better_model_is_chosen_when_it_beats_the_baseline() -> None:
     choice = choose("wmape", 0.0, _scores(per_tenant=0.10, pooled=0.08, baseline=0.12))
 
     assert (choice.chosen, choice.best) == ("pooled", "pooled")
-    assert choice.reason.startswith("chose pooled on the validation window")
+    assert choice.reason.startswith("chose pooled on validation")
 
 
 def test_the_baseline_is_chosen_when_every_model_loses_to_it() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
+from modelfleet.store import predictions as _predictions  # noqa: F401  (registers its table)
 from modelfleet.store.schema import metadata
 
 

@@ -1,0 +1,83 @@
+"""The prediction log's table and its bulk writes and reads.
+
+One row per scored record: which request, tenant, version and arm answered, the timestamp the
+prediction is for, the value, the record's inputs (JSON text) and the request's latency. Ground
+truth joins later by request id or by (fleet, tenant, timestamp); both are indexed. Rows are
+written in batches by the server's background logger, one ``executemany`` per batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlalchemy import Column, Connection, Float, Index, Integer, String, Table, Text, func, select
+
+from modelfleet.store.schema import UTCDateTime, metadata
+
+predictions = Table(
+    "predictions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", String, nullable=False),
+    Column("position", Integer, nullable=False),  # the record's place in its request
+    Column("fleet", String, nullable=False),
+    Column("tenant", String, nullable=False),
+    Column("environment", String, nullable=False),
+    Column("version", String, nullable=False),
+    Column("arm", String, nullable=False),
+    Column("ts", UTCDateTime, nullable=False),
+    Column("value", Float, nullable=True),
+    Column("inputs", Text, nullable=False),
+    Column("latency_ms", Float, nullable=False),
+    Column("logged_at", UTCDateTime, nullable=False),
+    Index(None, "request_id"),
+    Index(None, "fleet", "tenant", "ts"),
+    Index(None, "logged_at"),
+)
+
+
+@dataclass(frozen=True)
+class PredictionRow:
+    """One logged prediction (the store's shape; ``inputs`` is the record as JSON text)."""
+
+    request_id: str
+    position: int
+    fleet: str
+    tenant: str
+    environment: str
+    version: str
+    arm: str
+    ts: datetime
+    value: float | None
+    inputs: str
+    latency_ms: float
+    logged_at: datetime
+
+
+def insert_predictions(connection: Connection, rows: Sequence[PredictionRow]) -> None:
+    """Write ``rows`` in one executemany."""
+    if rows:
+        connection.execute(predictions.insert(), [asdict(row) for row in rows])
+
+
+def select_predictions(
+    connection: Connection, fleet: str, tenant: str | None, limit: int
+) -> list[PredictionRow]:
+    """The newest logged predictions of a fleet (or one tenant), newest first."""
+    statement = select(*[c for c in predictions.c if c.name != "id"]).where(
+        predictions.c.fleet == fleet
+    )
+    if tenant is not None:
+        statement = statement.where(predictions.c.tenant == tenant)
+    statement = statement.order_by(predictions.c.id.desc()).limit(limit)
+    return [PredictionRow(**row._mapping) for row in connection.execute(statement)]
+
+
+def count_predictions(connection: Connection, fleet: str | None) -> int:
+    """How many predictions are logged (of one fleet, or all)."""
+    statement = select(func.count()).select_from(predictions)
+    if fleet is not None:
+        statement = statement.where(predictions.c.fleet == fleet)
+    return int(connection.execute(statement).scalar_one())
