@@ -24,9 +24,9 @@ from modelfleet.pipeline.executors import InlineExecutor
 from modelfleet.pipeline.runner import FleetRunSummary
 from modelfleet.registry.reads import ArtifactStores, VersionArtifacts
 from modelfleet.scoring.explain import explain
-from modelfleet.training.pooled import LOG_SCALE
 from modelfleet.training.frames import HOLDOUT_TARGET, HOLDOUT_TIMESTAMP
 from modelfleet.training.metrics import compute_metrics
+from modelfleet.training.pooled import LOG_SCALE
 
 
 @dataclass
