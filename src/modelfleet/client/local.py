@@ -87,7 +87,7 @@ class _Stores:
     def where(self) -> str:
         """Which store a lookup searched, and how to point at another, for a not-found error."""
         home, store = self.settings.home, redact_url(self.settings.store_url)
-        if self.was_empty:
+        if self.was_empty and not self.tracker().store.list_fleet_runs(limit=1):
             return (
                 f"the home {home} had no store: nothing was ever trained there (an empty one "
                 "was made now); train there first, or set MODELFLEET_HOME or "

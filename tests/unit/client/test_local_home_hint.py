@@ -34,3 +34,19 @@ def test_a_lookup_in_an_existing_home_names_the_store_it_searched(tmp_path: Path
         pytest.raises(NotFoundError, match=searched),
     ):
         client.history("demo/1", None)
+
+
+def test_a_home_trained_through_the_same_client_is_no_longer_called_empty(
+    tmp_path: Path,
+) -> None:
+    from modelfleet.data.demo import generate_demo_data
+    from modelfleet.pipeline.executors import InlineExecutor
+
+    demo = generate_demo_data(tmp_path / "demo", stores=3, days=120, seed=0)
+    with modelfleet.connect(home=str(tmp_path / "home"), environ={}) as client:
+        client.train(demo.spec_path, "dev", tenants=["1"], executor=InlineExecutor())
+        with pytest.raises(NotFoundError) as caught:
+            client.resolve("demo-retail/no-such@prod")
+
+    assert "had no store" not in str(caught.value)
+    assert "searched the store" in str(caught.value)
