@@ -98,7 +98,7 @@ def test_candidate_that_cannot_clear_the_gate_is_rejected_when_fallback_is_none(
     for run in summary.records:
         assert run.reason is not None
         assert "wmape" in run.reason and "90.0%" in run.reason
-        assert "validation window" in run.reason
+        assert "on validation" in run.reason
         assert run.params["gates.min_improvement"] == 0.9
         assert {a.name for a in run.artifacts} >= {"model", "model_meta"}
     assert summary.status == "succeeded"  # a rejection is an outcome, not a failure
