@@ -40,7 +40,7 @@ def serve(
     from modelfleet.config.spec import load_spec
     from modelfleet.errors import ModelfleetError
     from modelfleet.registry.refs import check_alias
-    from modelfleet.serving.asgi import ENVIRONMENT_VAR, FLEETS_VAR
+    from modelfleet.serving.asgi import ENVIRONMENT_VAR, SPECS_VAR
 
     if log_level not in ("critical", "error", "warning", "info", "debug", "trace"):
         raise typer.BadParameter(
@@ -62,7 +62,7 @@ def serve(
     if cli.store_url is not None:
         os.environ["MODELFLEET_STORE_URL"] = cli.store_url
     os.environ[ENVIRONMENT_VAR] = env
-    os.environ[FLEETS_VAR] = ",".join(fleets)
+    os.environ[SPECS_VAR] = os.pathsep.join(str(path.resolve()) for path in specs or ())
     served = ", ".join(fleets) if fleets else "every fleet"
     typer.echo(f"modelfleet prediction server ({served}, {env}) on http://{host}:{port}", err=True)
     uvicorn.run(

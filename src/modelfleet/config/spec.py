@@ -50,6 +50,7 @@ from modelfleet.config.feature_blocks import (
     OnDemandFeatureSpec,
     RollingWindowSpec,
 )
+from modelfleet.config.serving_blocks import ServingSpec
 from modelfleet.config.spec_errors import format_errors, repeated
 from modelfleet.config.yaml_reader import read_yaml
 from modelfleet.errors import ConfigError
@@ -102,7 +103,8 @@ OVERRIDABLE = frozenset(
         "limits",
     }
 )
-ENVIRONMENT_KEYS = OVERRIDABLE | {"tenants"}
+# Routing varies by environment (a canary in prod only), not by tenant: it is read per fleet.
+ENVIRONMENT_KEYS = OVERRIDABLE | {"tenants", "serving"}
 
 
 class FleetSpec(Strict):
@@ -126,6 +128,7 @@ class FleetSpec(Strict):
     )
     tenants: TenantsSpec = TenantsSpec()
     promotion: PromotionSpec = PromotionSpec()
+    serving: ServingSpec = ServingSpec()
     feature_views: tuple[FeatureViewSpec, ...] = ()
     on_demand_features: tuple[OnDemandFeatureSpec, ...] = ()
     environment: str | None = Field(default=None, description="set by the loader")
@@ -290,6 +293,7 @@ class FleetSpec(Strict):
             "feature_views",
             "on_demand_features",
             "limits",
+            "serving",  # how requests are routed, not how models are trained
         }
         body = self.model_dump(by_alias=True, mode="json", exclude=exclude)
         # Only the views training reads count, by their definition hash (not descriptions).

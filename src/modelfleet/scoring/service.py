@@ -109,9 +109,9 @@ class Scorer:
         self._aliases = _AliasTable(store, self.limits.alias_ttl_seconds)
         self.cache = ModelCache(self.limits.max_models, self.limits.max_model_bytes)
 
-    def version(self, fleet: str, tenant: str, environment: str) -> ModelVersion:
-        """The version ``environment`` serves for the tenant (NotFoundError if none)."""
-        return self._aliases.resolve(model_name(fleet, tenant), check_alias(environment))
+    def version(self, fleet: str, tenant: str, alias: str) -> ModelVersion:
+        """The version ``alias`` (an environment, a challenger) names (NotFoundError if none)."""
+        return self._aliases.resolve(model_name(fleet, tenant), check_alias(alias))
 
     def package(self, version: ModelVersion) -> ModelPackage:
         """The version's package, from the cache or loaded (and checksummed) now."""
@@ -140,8 +140,14 @@ class Scorer:
         request_id: str | None = None,
         *,
         explain: bool = False,
+        alias: str | None = None,
+        arm: str = "champion",
     ) -> Prediction:
-        """Score ``records`` (input fields and the timestamp) with the environment's model."""
+        """Score ``records`` (input fields and the timestamp) with the environment's model.
+
+        ``alias`` scores with the version another alias names instead (a challenger), and
+        ``arm`` says which routing arm the answer is recorded under.
+        """
         started = time.perf_counter()
         if len(records) > self.limits.max_records:
             raise InputError(
@@ -149,7 +155,7 @@ class Scorer:
                 "split the batch, or use batch scoring for files",
                 ((("records",), f"has more than {self.limits.max_records} items", "too_long"),),
             )
-        version = self.version(fleet, tenant, environment)
+        version = self.version(fleet, tenant, alias or environment)
         package = self.package(version)
         table, stamps = records_table(records, package.meta, model=version.model)
         # Models take rows in time order; answers go back in the order the records came.
@@ -166,7 +172,7 @@ class Scorer:
             model=version.model,
             version=str(version.version),
             environment=environment,
-            arm="champion",
+            arm=arm,
             timestamps=stamps,
             values=values,
             seconds=time.perf_counter() - started,

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator, Collection, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Header, Query, Request
+from fastapi import BackgroundTasks, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -28,6 +28,7 @@ from modelfleet.api.handlers import error_response
 from modelfleet.api.limits import Limits, RequestLimits
 from modelfleet.api.params import FleetPath, TenantPath
 from modelfleet.api.responses import APP_ERRORS
+from modelfleet.config.serving_blocks import RoutingSpec, ServingSpec
 from modelfleet.config.settings import Settings
 from modelfleet.errors import InputError, NotFoundError
 from modelfleet.quoting import redact_url
@@ -35,6 +36,7 @@ from modelfleet.registry.reads import ArtifactStores
 from modelfleet.registry.refs import check_alias
 from modelfleet.scoring import Prediction, Scorer, ScoringLimits
 from modelfleet.scoring.log import PredictionLog
+from modelfleet.scoring.routed import score_routed
 from modelfleet.serving.metrics import ServerMetrics
 from modelfleet.store import open_store
 from modelfleet.version import __version__
@@ -53,6 +55,15 @@ DEFAULT_MAX_BODY_BYTES = 16 << 20
 RequestId = Annotated[
     str | None,
     Header(alias="X-Request-ID", max_length=64, pattern=r"^[A-Za-z0-9._-]+$"),
+]
+RoutingKey = Annotated[
+    str | None,
+    Header(
+        alias="X-Routing-Key",
+        max_length=200,
+        description="sticky A/B assignment: the same key always gets the same arm "
+        "(default: the request id)",
+    ),
 ]
 
 
@@ -96,6 +107,7 @@ def create_app(
     environment: str,
     *,
     fleets: Collection[str] = (),
+    serving: Mapping[str, ServingSpec] | None = None,
     limits: ScoringLimits | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     log_options: Mapping[str, Any] | None = None,
@@ -103,12 +115,19 @@ def create_app(
     """The prediction server for ``environment`` over ``settings``' stores.
 
     With ``fleets`` only those fleets are served (a request for another is a 404 saying so);
-    without, every fleet the store holds. ``log_options`` tune the prediction log
+    without, every fleet the store holds. ``serving`` is each fleet's ``serving:`` block (its
+    routing; a fleet without one is champion only). ``log_options`` tune the prediction log
     (:class:`~modelfleet.scoring.log.PredictionLog`: ``max_queue``, ``batch_rows``,
     ``flush_seconds``).
     """
     environment = check_alias(environment)
-    served = frozenset(fleets)
+    served = frozenset(fleets) | frozenset(serving or {})
+    routes = {fleet: spec.routing for fleet, spec in (serving or {}).items()}
+    champion_only = RoutingSpec()
+
+    def routing_of(fleet: str) -> RoutingSpec:
+        return routes.get(fleet, champion_only)
+
     store = open_store(settings.store_url)
     scorer = Scorer(store, ArtifactStores(settings.artifacts_url), limits)
     prediction_log = PredictionLog(store, **(log_options or {}))
@@ -142,7 +161,9 @@ def create_app(
         fleet: FleetPath,
         tenant: TenantPath,
         body: PredictIn,
+        background: BackgroundTasks,
         request_id: RequestId = None,
+        routing_key: RoutingKey = None,
         explain: Annotated[
             bool, Query(description="add per-feature contributions to each prediction")
         ] = False,
@@ -156,14 +177,18 @@ def create_app(
             )
         status = "5xx"
         try:
-            prediction = scorer.predict(
+            routed = score_routed(
+                scorer,
+                routing_of(fleet),
                 fleet,
                 tenant,
                 environment,
                 body.records,
                 request_id or uuid.uuid4().hex,
+                routing_key,
                 explain=explain,
             )
+            prediction = routed.prediction
             status = "2xx"
         except InputError:
             status = "4xx"
@@ -177,7 +202,23 @@ def create_app(
         metrics.predictions.labels(*labels).inc(len(prediction.values))
         metrics.latency.labels(*labels).observe(time.perf_counter() - started)
         prediction_log.submit(fleet, tenant, prediction, body.records)
+        if routed.fell_back:
+            metrics.fallbacks.labels(fleet, tenant).inc()
+        if routed.shadow is not None:
+            background.add_task(_shadow, routed.shadow, fleet, tenant, body.records)
         return _answer(prediction)
+
+    def _shadow(
+        job: Callable[[], Prediction | None], fleet: str, tenant: str, records: list[Any]
+    ) -> None:
+        """After the answer is sent: score with the challenger and log it as arm 'shadow'."""
+        shadowed = job()
+        if shadowed is None:
+            metrics.fallbacks.labels(fleet, tenant).inc()
+            return
+        labels = (fleet, tenant, shadowed.version, shadowed.arm)
+        metrics.predictions.labels(*labels).inc(len(shadowed.values))
+        prediction_log.submit(fleet, tenant, shadowed, records)
 
     @app.get("/healthz", response_model=HealthOut, tags=["health"])
     def healthz() -> HealthOut:

@@ -1,7 +1,8 @@
 """The app factory uvicorn's worker processes call (``--workers`` needs an import string).
 
 ``modelfleet serve`` puts its choices in the environment before starting uvicorn; each worker
-builds its own app (its own store connections and model cache) from them.
+builds its own app (its own store connections and model cache) from them, loading the fleet
+specs itself so their ``serving:`` blocks (routing) apply in every worker.
 """
 
 from __future__ import annotations
@@ -11,14 +12,19 @@ import os
 from fastapi import FastAPI
 
 from modelfleet.config.settings import Settings
+from modelfleet.config.spec import load_spec
 from modelfleet.serving.app import create_app
 
 ENVIRONMENT_VAR = "MODELFLEET_SERVE_ENVIRONMENT"
-FLEETS_VAR = "MODELFLEET_SERVE_FLEETS"  # comma-separated; empty: every fleet
+SPECS_VAR = "MODELFLEET_SERVE_SPECS"  # fleet.yaml paths joined by os.pathsep; empty: every fleet
 
 
 def app_from_environ() -> FastAPI:
     """The prediction server the environment variables describe."""
     env = dict(os.environ)
-    fleets = [name for name in env.get(FLEETS_VAR, "").split(",") if name]
-    return create_app(Settings.from_env(env), env.get(ENVIRONMENT_VAR, "prod"), fleets=fleets)
+    environment = env.get(ENVIRONMENT_VAR, "prod")
+    paths = [path for path in env.get(SPECS_VAR, "").split(os.pathsep) if path]
+    specs = [load_spec(path, environment) for path in paths]
+    return create_app(
+        Settings.from_env(env), environment, serving={spec.name: spec.serving for spec in specs}
+    )

@@ -74,4 +74,10 @@ class ServerMetrics:
             buckets=BUCKETS,
             registry=self.registry,
         )
+        self.fallbacks = Counter(
+            "modelfleet_routing_fallbacks",
+            "requests the champion answered because the challenger could not (or shadows lost)",
+            ("fleet", "tenant"),
+            registry=self.registry,
+        )
         self.registry.register(_CacheCollector(cache_stats, log_stats))
