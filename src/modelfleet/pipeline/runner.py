@@ -22,12 +22,13 @@ from modelfleet.config.settings import Settings
 from modelfleet.config.spec import FleetSpec
 from modelfleet.data.canonical import Finding, FleetData
 from modelfleet.data.ingest import load_fleet_data
-from modelfleet.errors import TrainingError, UsageError
+from modelfleet.errors import ModelfleetError, TrainingError, UsageError
 from modelfleet.pipeline.execute import RunContext, execute, failed_record
 from modelfleet.pipeline.executor_backends import open_executor
 from modelfleet.pipeline.executors import Executor
 from modelfleet.pipeline.features_stage import TrainingRows, build_training_rows
 from modelfleet.pipeline.heartbeat import Heartbeat
+from modelfleet.pipeline.history import materialize_history, recent_rows
 from modelfleet.pipeline.plan import FleetPlan, check_selection, plan_fleet, task_key
 from modelfleet.pipeline.pooled import PooledCandidate, pooled_candidates, wants_pooled
 from modelfleet.pipeline.recording import Recorder, RunListener, SilentListener
@@ -209,6 +210,7 @@ def _run(
         for record in execute(plan, rows, request.executor, context, pooled):
             recorder.add(record)
         recorder.flush()
+        _keep_history(request, plan, data, recorder.versions)
         status = recorder.status()
         return _summary(request, plan, fleet_run_id, status, recorder)
     except BaseException as exc:
@@ -219,6 +221,26 @@ def _run(
     finally:
         # Interrupted runs keep their counts too: they say what the re-run will not redo.
         tracker.finish_fleet_run(fleet_run_id, status, skipped=skipped, **recorder.counts())
+
+
+def _keep_history(
+    request: _Request, plan: FleetPlan, data: FleetData, versions: Mapping[str, object]
+) -> None:
+    """Leave each registered tenant's recent rows in the online store, for forecasts.
+
+    Serving needs them, training does not: a store that cannot take them is reported as a
+    stage message and the run's outcome stands.
+    """
+    specs = {t.tenant: t.spec for t in plan.train if t.tenant in versions}
+    if not specs or not request.settings.online_url:
+        return
+    request.listener.stage(f"keeping recent history of {len(specs)} tenant(s) for forecasts")
+    try:
+        timestamp = request.spec.data_schema.timestamp
+        recent = recent_rows(data, specs, data.frequency)
+        materialize_history(request.settings.online_url, plan.fleet, recent, timestamp)
+    except ModelfleetError as exc:
+        request.listener.stage(f"recent history not kept, forecasts will fail until it is: {exc}")
 
 
 def _pooled_stage(

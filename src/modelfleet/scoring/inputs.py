@@ -82,7 +82,7 @@ def _arrow_type(kind: str) -> pa.DataType:
     }[kind]
 
 
-def _timestamps(values: Sequence[Any], problems: list[Problem], field: str) -> np.ndarray:
+def parse_timestamps(values: Sequence[Any], problems: list[Problem], field: str) -> np.ndarray:
     """Each record's timestamp as datetime64[ns]; problems for anything that is not a date."""
     stamps = np.empty(len(values), dtype="datetime64[ns]")
     for row, value in enumerate(values):  # only the timestamp column is parsed one by one
@@ -148,7 +148,7 @@ def records_table(
     required = [meta.timestamp, *(f.name for f in inputs)]
     problems = _check_shape(records, set(required), required)
     if not problems:
-        stamps = _timestamps([r[meta.timestamp] for r in records], problems, meta.timestamp)
+        stamps = parse_timestamps([r[meta.timestamp] for r in records], problems, meta.timestamp)
         columns: dict[str, pa.Array] = {}
         for field in inputs:  # one pass per column, then one Arrow conversion
             kind = _kind(field)

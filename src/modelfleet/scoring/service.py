@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +34,10 @@ DEFAULT_MAX_MODELS = 2_000
 DEFAULT_MAX_MODEL_BYTES = 1 << 30  # 1 GiB of model artifacts
 DEFAULT_ALIAS_TTL_SECONDS = 1.0
 DEFAULT_MAX_RECORDS = 10_000
+
+
+# Builds the rows to score for the version being served: (raw input rows, their timestamps).
+RowBuilder = Callable[[ModelPackage, ModelVersion], tuple[pa.Table, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -148,17 +152,38 @@ class Scorer:
         ``alias`` scores with the version another alias names instead (a challenger), and
         ``arm`` says which routing arm the answer is recorded under.
         """
-        started = time.perf_counter()
         if len(records) > self.limits.max_records:
             raise InputError(
                 f"{len(records)} records in one request; at most {self.limits.max_records}: "
                 "split the batch, or use batch scoring for files",
                 ((("records",), f"has more than {self.limits.max_records} items", "too_long"),),
             )
+
+        def rows(package: ModelPackage, version: ModelVersion) -> tuple[pa.Table, np.ndarray]:
+            return records_table(records, package.meta, model=version.model)
+
+        return self.score(
+            fleet, tenant, environment, rows, request_id, explain=explain, alias=alias, arm=arm
+        )
+
+    def score(
+        self,
+        fleet: str,
+        tenant: str,
+        environment: str,
+        rows: RowBuilder,
+        request_id: str | None = None,
+        *,
+        explain: bool = False,
+        alias: str | None = None,
+        arm: str = "champion",
+    ) -> Prediction:
+        """Score the rows ``rows`` builds for the served version (records, forecast dates)."""
+        started = time.perf_counter()
         version = self.version(fleet, tenant, alias or environment)
         package = self.package(version)
-        table, stamps = records_table(records, package.meta, model=version.model)
-        # Models take rows in time order; answers go back in the order the records came.
+        table, stamps = rows(package, version)
+        # Models take rows in time order; answers go back in the order the rows came.
         order = np.argsort(stamps, kind="stable")
         ordered, ordered_stamps = table.take(pa.array(order)), stamps[order]
         values = np.empty(len(order))

@@ -1,10 +1,12 @@
 """The prediction server: every tenant's model of one environment behind one endpoint.
 
-``create_app(settings, environment)`` builds the FastAPI app. It opens only the metadata store
-(which version each tenant's environment alias names) and the artifact store (the versions'
-packages); it never reads training data. Routes:
+``create_app(settings, environment, specs=...)`` builds the FastAPI app. It opens the metadata
+store (which version each tenant's environment alias names), the artifact store (the versions'
+packages) and the online store (each tenant's recent rows, for forecasts); it never reads
+training data. Routes (:mod:`.routes`):
 
 * ``POST /v1/fleets/{fleet}/tenants/{tenant}/predict``: records in, one prediction per record;
+* ``POST /v1/fleets/{fleet}/tenants/{tenant}/forecast``: dates (or a horizon) in;
 * ``GET /healthz`` (up), ``/readyz`` (the store answers; the model cache's state), ``/metrics``.
 
 Errors have the control plane's one shape (:mod:`modelfleet.api.handlers`): a bad record is a
@@ -13,99 +15,44 @@ Errors have the control plane's one shape (:mod:`modelfleet.api.handlers`): a ba
 
 from __future__ import annotations
 
-import time
-import uuid
-from collections.abc import AsyncIterator, Callable, Collection, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import BackgroundTasks, FastAPI, Header, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import FastAPI
+from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from modelfleet.api import handlers
-from modelfleet.api.handlers import error_response
 from modelfleet.api.limits import Limits, RequestLimits
-from modelfleet.api.params import FleetPath, TenantPath
 from modelfleet.api.responses import APP_ERRORS
-from modelfleet.config.serving_blocks import RoutingSpec, ServingSpec
+from modelfleet.config.serving_blocks import ServingSpec
 from modelfleet.config.settings import Settings
-from modelfleet.errors import InputError, NotFoundError
+from modelfleet.config.spec import FleetSpec
+from modelfleet.errors import InputError
+from modelfleet.features.online.backends import open_online_store
 from modelfleet.quoting import redact_url
 from modelfleet.registry.reads import ArtifactStores
 from modelfleet.registry.refs import check_alias
-from modelfleet.scoring import Prediction, Scorer, ScoringLimits
+from modelfleet.scoring import Scorer, ScoringLimits
 from modelfleet.scoring.log import PredictionLog
-from modelfleet.scoring.routed import score_routed
+from modelfleet.serving.answers import input_error
 from modelfleet.serving.metrics import ServerMetrics
+from modelfleet.serving.routes import Serving, scoring_router
 from modelfleet.store import open_store
 from modelfleet.version import __version__
-from modelfleet.wire import ErrorField, HealthOut
-from modelfleet.wire.scoring import (
-    CacheOut,
-    ContributionsOut,
-    PredictIn,
-    PredictionRowOut,
-    PredictOut,
-    ReadyOut,
-)
+from modelfleet.wire import HealthOut
+from modelfleet.wire.scoring import CacheOut, ReadyOut
 
 # Prediction bodies carry records: room for 10,000 of them, well above the control plane's 1 MiB.
 DEFAULT_MAX_BODY_BYTES = 16 << 20
-RequestId = Annotated[
-    str | None,
-    Header(alias="X-Request-ID", max_length=64, pattern=r"^[A-Za-z0-9._-]+$"),
-]
-RoutingKey = Annotated[
-    str | None,
-    Header(
-        alias="X-Routing-Key",
-        max_length=200,
-        description="sticky A/B assignment: the same key always gets the same arm "
-        "(default: the request id)",
-    ),
-]
-
-
-def _answer(prediction: Prediction) -> PredictOut:
-    stamps = prediction.timestamps.astype("datetime64[s]").astype(str)
-    found = prediction.explanation
-    reasons: list[ContributionsOut | None] = [None] * len(stamps)
-    if found is not None:
-        reasons = [
-            ContributionsOut(
-                base=float(base), contributions=dict(zip(found.names, row.tolist(), strict=True))
-            )
-            for base, row in zip(found.base, found.contributions, strict=True)
-        ]
-    return PredictOut(
-        request_id=prediction.request_id,
-        model=prediction.model,
-        version=prediction.version,
-        environment=prediction.environment,
-        arm=prediction.arm,
-        predictions=[
-            PredictionRowOut(timestamp=str(t), value=float(v), explanation=why)
-            for t, v, why in zip(stamps, prediction.values, reasons, strict=True)
-        ],
-        explanation_method=None if found is None else found.method,
-        explanation_scale=None if found is None else found.scale,
-    )
-
-
-async def _input_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, InputError)
-    fields = [
-        ErrorField(loc=["body", *loc], message=message, type=kind)
-        for loc, message, kind in exc.fields
-    ]
-    return error_response(exc.http_status, exc.headline, exc.message, fields)
 
 
 def create_app(
     settings: Settings,
     environment: str,
     *,
+    specs: Sequence[FleetSpec] = (),
     fleets: Collection[str] = (),
     serving: Mapping[str, ServingSpec] | None = None,
     limits: ScoringLimits | None = None,
@@ -114,29 +61,38 @@ def create_app(
 ) -> FastAPI:
     """The prediction server for ``environment`` over ``settings``' stores.
 
-    With ``fleets`` only those fleets are served (a request for another is a 404 saying so);
-    without, every fleet the store holds. ``serving`` is each fleet's ``serving:`` block (its
-    routing; a fleet without one is champion only). ``log_options`` tune the prediction log
-    (:class:`~modelfleet.scoring.log.PredictionLog`: ``max_queue``, ``batch_rows``,
-    ``flush_seconds``).
+    ``specs`` (loaded for ``environment``) are the fleets served: their routing applies and
+    their tenants can be forecast. With ``fleets`` or ``specs`` only those fleets are served (a
+    request for another is a 404 saying so); without, every fleet the store holds (predict
+    only). ``serving`` overrides a fleet's ``serving:`` block (routing). ``log_options`` tune
+    the prediction log (:class:`~modelfleet.scoring.log.PredictionLog`: ``max_queue``,
+    ``batch_rows``, ``flush_seconds``).
     """
     environment = check_alias(environment)
-    served = frozenset(fleets) | frozenset(serving or {})
-    routes = {fleet: spec.routing for fleet, spec in (serving or {}).items()}
-    champion_only = RoutingSpec()
-
-    def routing_of(fleet: str) -> RoutingSpec:
-        return routes.get(fleet, champion_only)
-
+    by_fleet = {spec.name: spec for spec in specs}
+    blocks = {**{name: spec.serving for name, spec in by_fleet.items()}, **(serving or {})}
     store = open_store(settings.store_url)
+    online = open_online_store(settings.online_url) if by_fleet and settings.online_url else None
     scorer = Scorer(store, ArtifactStores(settings.artifacts_url), limits)
     prediction_log = PredictionLog(store, **(log_options or {}))
     metrics = ServerMetrics(scorer.stats, prediction_log.stats)
+    state = Serving(
+        environment=environment,
+        scorer=scorer,
+        log=prediction_log,
+        metrics=metrics,
+        served=frozenset(fleets) | frozenset(blocks),
+        routing={name: block.routing for name, block in blocks.items()},
+        specs=by_fleet,
+        online=online,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         prediction_log.close()  # on SIGTERM too: everything answered is written first
+        if online is not None:
+            online.close()
         store.close()
 
     app = FastAPI(
@@ -150,75 +106,9 @@ def create_app(
     app.state.prediction_log = prediction_log
     app.add_middleware(RequestLimits, limits=Limits(max_body_bytes=max_body_bytes))
     handlers.install(app)
-    app.add_exception_handler(InputError, _input_error)
-
-    @app.post(
-        "/v1/fleets/{fleet}/tenants/{tenant}/predict",
-        response_model=PredictOut,
-        tags=["predict"],
-    )
-    def predict(
-        fleet: FleetPath,
-        tenant: TenantPath,
-        body: PredictIn,
-        background: BackgroundTasks,
-        request_id: RequestId = None,
-        routing_key: RoutingKey = None,
-        explain: Annotated[
-            bool, Query(description="add per-feature contributions to each prediction")
-        ] = False,
-    ) -> PredictOut:
-        """Score records with the tenant's model of this server's environment."""
-        started = time.perf_counter()
-        if served and fleet not in served:
-            raise NotFoundError(
-                f"fleet {fleet!r} is not served here; this server serves "
-                f"{', '.join(sorted(served))} ({environment})"
-            )
-        status = "5xx"
-        try:
-            routed = score_routed(
-                scorer,
-                routing_of(fleet),
-                fleet,
-                tenant,
-                environment,
-                body.records,
-                request_id or uuid.uuid4().hex,
-                routing_key,
-                explain=explain,
-            )
-            prediction = routed.prediction
-            status = "2xx"
-        except InputError:
-            status = "4xx"
-            raise
-        except Exception as exc:  # counted, then answered by the error handlers
-            status = "4xx" if getattr(exc, "http_status", 500) < 500 else "5xx"
-            raise
-        finally:
-            metrics.requests.labels(fleet, tenant, status).inc()
-        labels = (fleet, tenant, prediction.version, prediction.arm)
-        metrics.predictions.labels(*labels).inc(len(prediction.values))
-        metrics.latency.labels(*labels).observe(time.perf_counter() - started)
-        prediction_log.submit(fleet, tenant, prediction, body.records)
-        if routed.fell_back:
-            metrics.fallbacks.labels(fleet, tenant).inc()
-        if routed.shadow is not None:
-            background.add_task(_shadow, routed.shadow, fleet, tenant, body.records)
-        return _answer(prediction)
-
-    def _shadow(
-        job: Callable[[], Prediction | None], fleet: str, tenant: str, records: list[Any]
-    ) -> None:
-        """After the answer is sent: score with the challenger and log it as arm 'shadow'."""
-        shadowed = job()
-        if shadowed is None:
-            metrics.fallbacks.labels(fleet, tenant).inc()
-            return
-        labels = (fleet, tenant, shadowed.version, shadowed.arm)
-        metrics.predictions.labels(*labels).inc(len(shadowed.values))
-        prediction_log.submit(fleet, tenant, shadowed, records)
+    app.add_exception_handler(InputError, input_error)
+    app.include_router(scoring_router(state))
+    served = state.served
 
     @app.get("/healthz", response_model=HealthOut, tags=["health"])
     def healthz() -> HealthOut:

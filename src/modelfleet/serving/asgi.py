@@ -25,6 +25,4 @@ def app_from_environ() -> FastAPI:
     environment = env.get(ENVIRONMENT_VAR, "prod")
     paths = [path for path in env.get(SPECS_VAR, "").split(os.pathsep) if path]
     specs = [load_spec(path, environment) for path in paths]
-    return create_app(
-        Settings.from_env(env), environment, serving={spec.name: spec.serving for spec in specs}
-    )
+    return create_app(Settings.from_env(env), environment, specs=specs)

@@ -22,6 +22,21 @@ class PredictIn(In):
     )
 
 
+class ForecastIn(In):
+    """Dates to forecast with the covariates known ahead, or a horizon after the latest target."""
+
+    model_config = ConfigDict(extra="forbid", strict=False, str_max_length=10_000)
+
+    records: list[Any] | None = Field(
+        default=None,
+        description="one object per date: the timestamp and the covariates known ahead",
+        examples=[[{"date": "2024-03-01", "promo": 1, "open": 1, "holiday": 0}]],
+    )
+    horizon: int | None = Field(
+        default=None, ge=1, le=3660, description="periods after the latest known target"
+    )
+
+
 class ContributionsOut(Out):
     """Why a prediction is what it is: a base plus one contribution per model input."""
 

@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 
 import modelfleet
 from modelfleet.client import Client
+from modelfleet.config.spec import load_spec
 from modelfleet.data.demo import DemoData, generate_demo_data
 from modelfleet.pipeline.executors import InlineExecutor
 from modelfleet.registry.reads import ArtifactStores, VersionArtifacts
@@ -81,7 +82,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         for tenant in summary.versions:
             outcome = client.promote(f"{fleet}/{tenant}", "dev", spec=demo.spec_path)
             assert outcome.moved, outcome.reason
-        app = create_app(client.settings, "dev", limits=ScoringLimits(max_records=500))
+        spec = load_spec(demo.spec_path, "dev")
+        app = create_app(
+            client.settings, "dev", specs=[spec], limits=ScoringLimits(max_records=500)
+        )
         store = open_store(client.settings.store_url)
         with TestClient(app) as http:
             yield Served(client, demo, fleet, tuple(sorted(summary.versions)), http, store)

@@ -1,0 +1,226 @@
+"""The scoring routes: ``predict`` (records in) and ``forecast`` (dates in), one code path.
+
+Both go through the fleet's routing (:mod:`modelfleet.scoring.routed`), count requests,
+records and latency, log every answered row, and run a shadow challenger after the answer.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Header, Query
+
+from modelfleet.api.params import FleetPath, TenantPath
+from modelfleet.config.serving_blocks import RoutingSpec
+from modelfleet.config.spec import FleetSpec
+from modelfleet.errors import InputError, NotFoundError
+from modelfleet.features.online.base import OnlineStore
+from modelfleet.registry.refs import model_name
+from modelfleet.scoring import Prediction, Scorer
+from modelfleet.scoring.forecaster import forecast
+from modelfleet.scoring.log import PredictionLog
+from modelfleet.scoring.routed import ScoreWith, score_routed
+from modelfleet.serving.answers import answer
+from modelfleet.serving.metrics import ServerMetrics
+from modelfleet.wire.scoring import ForecastIn, PredictIn, PredictOut
+
+RequestId = Annotated[
+    str | None,
+    Header(alias="X-Request-ID", max_length=64, pattern=r"^[A-Za-z0-9._-]+$"),
+]
+RoutingKey = Annotated[
+    str | None,
+    Header(
+        alias="X-Routing-Key",
+        max_length=200,
+        description="sticky A/B assignment: the same key always gets the same arm "
+        "(default: the request id)",
+    ),
+]
+Explain = Annotated[bool, Query(description="add per-feature contributions to each prediction")]
+CHAMPION_ONLY = RoutingSpec()
+
+
+@dataclass(frozen=True, eq=False)
+class Serving:
+    """What the routes work with: the environment, scorer, log, metrics, specs, online store."""
+
+    environment: str
+    scorer: Scorer
+    log: PredictionLog
+    metrics: ServerMetrics
+    served: frozenset[str]
+    routing: Mapping[str, RoutingSpec]
+    specs: Mapping[str, FleetSpec]
+    online: OnlineStore | None
+
+    def check_fleet(self, fleet: str) -> None:
+        """NotFoundError for a fleet this server was not started for."""
+        if self.served and fleet not in self.served:
+            raise NotFoundError(
+                f"fleet {fleet!r} is not served here; this server serves "
+                f"{', '.join(sorted(self.served))} ({self.environment})"
+            )
+
+    def handle(
+        self,
+        fleet: str,
+        tenant: str,
+        score: ScoreWith,
+        logged: Sequence[Any],
+        request_id: str,
+        routing_key: str | None,
+        explain: bool,
+        background: BackgroundTasks,
+    ) -> PredictOut:
+        """Route, score, count and log one request; schedule its shadow."""
+        started = time.perf_counter()
+        status = "5xx"
+        try:
+            routing = self.routing.get(fleet, CHAMPION_ONLY)
+            key = routing_key or request_id
+            routed = score_routed(routing, model_name(fleet, tenant), key, score, explain=explain)
+            status = "2xx"
+        except Exception as exc:  # counted, then answered by the error handlers
+            status = "4xx" if getattr(exc, "http_status", 500) < 500 else "5xx"
+            raise
+        finally:
+            self.metrics.requests.labels(fleet, tenant, status).inc()
+        prediction = routed.prediction
+        labels = (fleet, tenant, prediction.version, prediction.arm)
+        self.metrics.predictions.labels(*labels).inc(len(prediction.values))
+        self.metrics.latency.labels(*labels).observe(time.perf_counter() - started)
+        self.log.submit(fleet, tenant, prediction, logged)
+        if routed.fell_back:
+            self.metrics.fallbacks.labels(fleet, tenant).inc()
+        if routed.shadow is not None:
+            background.add_task(self._shadow, routed.shadow, fleet, tenant, logged)
+        return answer(prediction)
+
+    def _shadow(
+        self, job: Callable[[], Prediction | None], fleet: str, tenant: str, logged: Sequence[Any]
+    ) -> None:
+        """After the answer is sent: score with the challenger and log it as arm 'shadow'."""
+        shadowed = job()
+        if shadowed is None:
+            self.metrics.fallbacks.labels(fleet, tenant).inc()
+            return
+        labels = (fleet, tenant, shadowed.version, shadowed.arm)
+        self.metrics.predictions.labels(*labels).inc(len(shadowed.values))
+        self.log.submit(fleet, tenant, shadowed, logged)
+
+
+def scoring_router(serving: Serving) -> APIRouter:
+    """The predict and forecast routes over ``serving``."""
+    router = APIRouter(tags=["predict"])
+
+    @router.post("/v1/fleets/{fleet}/tenants/{tenant}/predict", response_model=PredictOut)
+    def predict(
+        fleet: FleetPath,
+        tenant: TenantPath,
+        body: PredictIn,
+        background: BackgroundTasks,
+        request_id: RequestId = None,
+        routing_key: RoutingKey = None,
+        explain: Explain = False,
+    ) -> PredictOut:
+        """Score records with the tenant's model of this server's environment."""
+        serving.check_fleet(fleet)
+        rid = request_id or uuid.uuid4().hex
+
+        def score(alias: str | None, arm: str, why: bool) -> Prediction:
+            return serving.scorer.predict(
+                fleet,
+                tenant,
+                serving.environment,
+                body.records,
+                rid,
+                explain=why,
+                alias=alias,
+                arm=arm,
+            )
+
+        return serving.handle(
+            fleet, tenant, score, body.records, rid, routing_key, explain, background
+        )
+
+    @router.post("/v1/fleets/{fleet}/tenants/{tenant}/forecast", response_model=PredictOut)
+    def forecast_dates(
+        fleet: FleetPath,
+        tenant: TenantPath,
+        body: ForecastIn,
+        background: BackgroundTasks,
+        request_id: RequestId = None,
+        routing_key: RoutingKey = None,
+        explain: Explain = False,
+    ) -> PredictOut:
+        """Forecast dates (or the next ``horizon`` periods) from the tenant's stored history."""
+        serving.check_fleet(fleet)
+        spec = serving.specs.get(fleet)
+        if spec is None or serving.online is None:
+            raise NotFoundError(
+                f"forecasts for fleet {fleet!r} need its fleet.yaml: start the server with it "
+                f"(`modelfleet serve fleet.yaml --env {serving.environment}`)"
+            )
+        online = serving.online
+        rid = request_id or uuid.uuid4().hex
+        records = list(body.records or ())
+
+        def score(alias: str | None, arm: str, why: bool) -> Prediction:
+            return forecast(
+                serving.scorer,
+                online,
+                spec,
+                tenant,
+                serving.environment,
+                horizon=body.horizon,
+                records=records,
+                request_id=rid,
+                explain=why,
+                alias=alias,
+                arm=arm,
+            )
+
+        if body.horizon is not None and records:
+            raise InputError(
+                "send either records or a horizon, not both",
+                ((("horizon",), "given with records", "value_error"),),
+            )
+        logged: list[Any] = records
+
+        def logged_rows(prediction: Prediction) -> list[Any]:
+            return records or [
+                {spec.data_schema.timestamp: str(t)[:10]} for t in prediction.timestamps
+            ]
+
+        out = serving.handle(
+            fleet,
+            tenant,
+            _logging(score, logged, logged_rows),
+            logged,
+            rid,
+            routing_key,
+            explain,
+            background,
+        )
+        return out
+
+    return router
+
+
+def _logging(
+    score: ScoreWith, logged: list[Any], rows: Callable[[Prediction], list[Any]]
+) -> ScoreWith:
+    """``score``, filling ``logged`` with one input row per forecast date once it is known."""
+
+    def wrapped(alias: str | None, arm: str, why: bool) -> Prediction:
+        prediction = score(alias, arm, why)
+        if not logged:
+            logged.extend(rows(prediction))
+        return prediction
+
+    return wrapped
