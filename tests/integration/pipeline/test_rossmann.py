@@ -42,6 +42,7 @@ pytestmark = [
 class Trained:
     spec: FleetSpec
     summary: FleetRunSummary
+    settings: Settings
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +50,8 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trained]:
     spec = load_spec(EXAMPLE, "dev")
     spec = spec.model_copy(update={"tenants": TenantsSpec(include=SAMPLE)})
     settings = Settings.for_home(tmp_path_factory.mktemp("rossmann"))
-    yield Trained(spec, train_fleet(spec, settings, caller="test", executor=InlineExecutor()))
+    summary = train_fleet(spec, settings, caller="test", executor=InlineExecutor())
+    yield Trained(spec, summary, settings)
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +104,43 @@ def test_the_models_beat_seasonal_naive_on_wmape_for_most_stores(trained: Traine
     assert len(beating) >= MIN_SHARE_BEATING_BASELINE * len(SAMPLE), sorted(
         set(SAMPLE) - set(beating)
     )
+
+
+def test_forecasts_of_the_holdout_dates_reproduce_each_stores_recorded_metrics(
+    trained: Trained,
+) -> None:
+    # The server's path: versions by alias, recent rows from the online store that train kept,
+    # features rebuilt with training's code; only the dates and known-ahead covariates are sent.
+    from tests.integration.serving.conftest import holdout_records
+
+    import modelfleet
+    from modelfleet.features.online.backends import open_online_store
+    from modelfleet.registry.reads import ArtifactStores
+    from modelfleet.scoring import Scorer
+    from modelfleet.scoring.forecaster import forecast
+    from modelfleet.store import open_store
+    from modelfleet.training.metrics import compute_metrics
+
+    known_ahead = trained.spec.features.covariates
+    store = open_store(trained.settings.store_url)
+    online = open_online_store(trained.settings.online_url)
+    scorer = Scorer(store, ArtifactStores(trained.settings.artifacts_url))
+    try:
+        with modelfleet.connect(home=str(trained.settings.home), environ={}) as client:
+            assert trained.summary.versions
+            for tenant, number in trained.summary.versions.items():
+                model = f"{trained.spec.name}/{tenant}"
+                client.set_alias(model, "dev", str(number), reason="forecast parity")
+                version = client.resolve(f"{model}@dev")
+                holdout = holdout_records(client, version)
+                dated = [
+                    {"date": r["date"], **{c: r[c] for c in known_ahead}} for r in holdout.records
+                ]
+
+                answer = forecast(scorer, online, trained.spec, tenant, "dev", records=dated)
+
+                again = compute_metrics("regression", holdout.actuals, answer.values)
+                assert again == pytest.approx(dict(version.metrics), rel=1e-9), tenant
+    finally:
+        online.close()
+        store.close()
