@@ -19,12 +19,14 @@ from typing import TYPE_CHECKING, Any
 from modelfleet.caller import Caller, local_caller
 from modelfleet.client.local import LocalPlane
 from modelfleet.client.plane import Plane, PlaneInfo
+from modelfleet.client.scoring import HttpScoring, LocalScoring
 from modelfleet.config.settings import Settings
 from modelfleet.config.spec import FleetSpec, load_spec
 from modelfleet.config.specs import SpecLike
 from modelfleet.errors import UsageError
 from modelfleet.registry.queries import VersionQuery
 from modelfleet.registry.records import ModelEvent, ModelVersion, PromotionBatch, PromotionOutcome
+from modelfleet.scoring import Prediction
 from modelfleet.tracking.queries import RunQuery
 from modelfleet.tracking.records import FleetRunRecord, RunTrigger, TenantRunRecord
 
@@ -54,6 +56,7 @@ class Client:
 
     def __init__(self, plane: Plane) -> None:
         self.plane = plane
+        self._scoring: LocalScoring | None = None
 
     @classmethod
     def open(
@@ -104,6 +107,8 @@ class Client:
 
     def close(self) -> None:
         """Release connections."""
+        if self._scoring is not None:
+            self._scoring.close()
         self.plane.close()
 
     def __enter__(self) -> Client:
@@ -175,6 +180,59 @@ class Client:
             now=now,
             allow_identical=allow_identical,
         )
+
+    # -- scoring
+    def predict(
+        self,
+        model: str,
+        records: Sequence[Mapping[str, Any]],
+        *,
+        environment: str = "prod",
+        explain: bool = False,
+    ) -> Prediction:
+        """Score records with ``model``'s (``fleet/tenant``) version in ``environment``.
+
+        Locally, with the home's stores (the prediction server's own code); over HTTP, by the
+        prediction server (``modelfleet serve``) this client is connected to.
+        """
+        if isinstance(self.plane, LocalPlane):
+            return self._local_scoring().predict(model, records, environment, explain)
+        return self._http_scoring().predict(model, records, explain)
+
+    def forecast(
+        self,
+        model: str,
+        *,
+        spec: SpecLike | None = None,
+        environment: str = "prod",
+        horizon: int | None = None,
+        records: Sequence[Mapping[str, Any]] = (),
+        explain: bool = False,
+    ) -> Prediction:
+        """Forecast dates (``records`` with covariates known ahead) or the next ``horizon``.
+
+        Locally the fleet's ``spec`` is needed (how features are built); a prediction server
+        has its own.
+        """
+        if isinstance(self.plane, LocalPlane):
+            loaded = _loaded(spec)
+            if loaded is None:
+                raise UsageError("forecast on a local home needs the fleet's spec: spec=...")
+            local = self._local_scoring()
+            return local.forecast(model, loaded, environment, horizon, records, explain)
+        return self._http_scoring().forecast(model, horizon, records, explain)
+
+    def _local_scoring(self) -> LocalScoring:
+        if self._scoring is None:
+            self._scoring = LocalScoring(self._local("predict"))
+        assert isinstance(self._scoring, LocalScoring)
+        return self._scoring
+
+    def _http_scoring(self) -> HttpScoring:
+        from modelfleet.client.http import HttpPlane
+
+        assert isinstance(self.plane, HttpPlane)
+        return HttpScoring(self.plane)
 
     # -- runs
     def runs(self, query: RunQuery | None = None, /, **filters: Any) -> list[TenantRunRecord]:

@@ -114,6 +114,16 @@ class HttpPlane:
             error.http_status, error.headline = status, headline  # keep the server's words
         return error
 
+    def post_json(
+        self, path: str, body: dict[str, Any], params: Mapping[str, str]
+    ) -> httpx.Response:
+        """POST a JSON body; errors come back as modelfleet errors (for the scoring verbs)."""
+        return self._call("POST", path, json=body, params=dict(params))
+
+    def read_shape(self, shape: type[_Out], response: httpx.Response) -> _Out:
+        """A response body read as ``shape`` (an unreadable one is a clear error)."""
+        return self._read(shape, response)
+
     def _read(self, shape: type[_Out], response: httpx.Response) -> _Out:
         try:
             return shape.model_validate_json(response.content)

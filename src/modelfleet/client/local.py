@@ -31,6 +31,7 @@ from modelfleet.version import __version__
 if TYPE_CHECKING:
     from modelfleet.registry.policy import PromotionPolicy
     from modelfleet.registry.service import Registry
+    from modelfleet.store import MetadataStore
     from modelfleet.tracking.tracker import Tracker
 
 
@@ -135,6 +136,10 @@ class LocalPlane:
     @property
     def _registry(self) -> Registry:
         return self._stores.registry()
+
+    def metadata_store(self) -> MetadataStore:
+        """The home's metadata store (opened on first use; shared with the tracker)."""
+        return self._tracker.store
 
     def info(self) -> PlaneInfo:
         """This home's store backend; fleets is empty (policies come from the caller's spec)."""

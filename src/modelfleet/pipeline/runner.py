@@ -23,12 +23,12 @@ from modelfleet.config.spec import FleetSpec
 from modelfleet.data.canonical import Finding, FleetData
 from modelfleet.data.ingest import load_fleet_data
 from modelfleet.errors import ModelfleetError, TrainingError, UsageError
+from modelfleet.features.history import materialize_history, recent_rows
 from modelfleet.pipeline.execute import RunContext, execute, failed_record
 from modelfleet.pipeline.executor_backends import open_executor
 from modelfleet.pipeline.executors import Executor
 from modelfleet.pipeline.features_stage import TrainingRows, build_training_rows
 from modelfleet.pipeline.heartbeat import Heartbeat
-from modelfleet.pipeline.history import materialize_history, recent_rows
 from modelfleet.pipeline.plan import FleetPlan, check_selection, plan_fleet, task_key
 from modelfleet.pipeline.pooled import PooledCandidate, pooled_candidates, wants_pooled
 from modelfleet.pipeline.recording import Recorder, RunListener, SilentListener

@@ -1,7 +1,7 @@
 """Forecast rows: the dates asked for, with features built as training built them.
 
 A forecast request names dates (or a horizon) and the covariates known ahead for them. The
-tenant's recent rows come from the online store (:mod:`modelfleet.pipeline.history`); the
+tenant's recent rows come from the online store (:mod:`modelfleet.features.history`); the
 asked dates are appended as rows with their covariates (a static attribute the request leaves
 out keeps the tenant's value), and the fleet's own feature build
 (:func:`~modelfleet.features.forecast.build_forecast_features`) runs on that small table. So a
@@ -30,7 +30,7 @@ from modelfleet.config.spec import FleetSpec
 from modelfleet.data.canonical import TENANT_COLUMN
 from modelfleet.errors import InputError
 from modelfleet.features.forecast import build_forecast_features
-from modelfleet.pipeline.history import is_complete, lookback_periods
+from modelfleet.features.history import is_complete, lookback_periods
 from modelfleet.quoting import excerpt
 from modelfleet.scoring.inputs import Problem, parse_timestamps
 from modelfleet.training.defaults import with_feature_defaults

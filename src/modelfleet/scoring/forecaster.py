@@ -16,8 +16,8 @@ import pyarrow as pa
 
 from modelfleet.config.spec import FleetSpec
 from modelfleet.errors import NotFoundError
+from modelfleet.features.history import read_history
 from modelfleet.features.online.base import OnlineStore
-from modelfleet.pipeline.history import read_history
 from modelfleet.registry.records import ModelVersion
 from modelfleet.scoring.forecast import forecast_rows
 from modelfleet.scoring.service import Prediction, Scorer

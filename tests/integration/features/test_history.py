@@ -9,9 +9,9 @@ from modelfleet.config.spec import load_spec
 from modelfleet.data.canonical import TENANT_COLUMN
 from modelfleet.data.demo import generate_demo_data
 from modelfleet.data.ingest import load_fleet_data
+from modelfleet.features.history import is_complete, kept_periods, read_history, recent_rows
 from modelfleet.features.online.backends import open_online_store
 from modelfleet.pipeline.executors import InlineExecutor
-from modelfleet.pipeline.history import is_complete, kept_periods, read_history, recent_rows
 from modelfleet.pipeline.recording import SilentListener
 from modelfleet.pipeline.runner import train_fleet
 from modelfleet.training.defaults import with_feature_defaults
