@@ -15,7 +15,8 @@ from modelfleet.wire import ErrorOut
 ResponseTable = dict[int | str, dict[str, Any]]
 
 
-def _error(description: str) -> dict[str, Any]:
+def error_answer(description: str) -> dict[str, Any]:
+    """One documented error status: an ErrorOut body in JSON, with what it means."""
     # "content" names application/json itself: with only "model", FastAPI would document the
     # error under the route's media type (text/plain for a route answering text).
     schema = {"$ref": "#/components/schemas/ErrorOut"}
@@ -27,16 +28,16 @@ def _error(description: str) -> dict[str, Any]:
 
 
 APP_ERRORS: Final[ResponseTable] = {
-    413: _error("the request body is too large or nested too deeply"),
-    414: _error("the URL or its query string is too long, or has too many parameters"),
-    422: _error("the request does not fit its schema; one entry per offending field"),
-    500: _error("the server failed unexpectedly; its log has the details"),
-    503: _error("the metadata or artifact store is unavailable; retry later"),
+    413: error_answer("the request body is too large or nested too deeply"),
+    414: error_answer("the URL or its query string is too long, or has too many parameters"),
+    422: error_answer("the request does not fit its schema; one entry per offending field"),
+    500: error_answer("the server failed unexpectedly; its log has the details"),
+    503: error_answer("the metadata or artifact store is unavailable; retry later"),
 }
 LOOKUP_ERRORS: Final[ResponseTable] = {
-    404: _error("no such model, version, alias, run or fleet"),
+    404: error_answer("no such model, version, alias, run or fleet"),
 }
 WRITE_ERRORS: Final[ResponseTable] = {
     **LOOKUP_ERRORS,
-    409: _error("conflicts with the current state (the detail says what to do)"),
+    409: error_answer("conflicts with the current state (the detail says what to do)"),
 }

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Header, Query
 
 from modelfleet.api.params import FleetPath, TenantPath
+from modelfleet.api.responses import ResponseTable, error_answer
 from modelfleet.config.serving_blocks import RoutingSpec
 from modelfleet.config.spec import FleetSpec
 from modelfleet.errors import InputError, NotFoundError
@@ -43,6 +44,12 @@ RoutingKey = Annotated[
 ]
 Explain = Annotated[bool, Query(description="add per-feature contributions to each prediction")]
 CHAMPION_ONLY = RoutingSpec()
+SCORING_ERRORS: ResponseTable = {
+    404: error_answer(
+        "no model of this tenant in the environment, an unknown fleet, or no history"
+    ),
+    409: error_answer("a stored model artifact is damaged (the detail says what to do)"),
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,7 +123,7 @@ class Serving:
 
 def scoring_router(serving: Serving) -> APIRouter:
     """The predict and forecast routes over ``serving``."""
-    router = APIRouter(tags=["predict"])
+    router = APIRouter(tags=["predict"], responses=SCORING_ERRORS)
 
     @router.post("/v1/fleets/{fleet}/tenants/{tenant}/predict", response_model=PredictOut)
     def predict(
