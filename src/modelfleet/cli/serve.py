@@ -41,6 +41,7 @@ def serve(
     from modelfleet.errors import ModelfleetError
     from modelfleet.registry.refs import check_alias
     from modelfleet.serving.asgi import ENVIRONMENT_VAR, SPECS_VAR
+    from modelfleet.serving.request_log import log_config
 
     if log_level not in ("critical", "error", "warning", "info", "debug", "trace"):
         raise typer.BadParameter(
@@ -72,4 +73,6 @@ def serve(
         port=port,
         workers=workers,
         log_level=log_level,
+        log_config=log_config("debug" if log_level == "trace" else log_level),
+        access_log=False,  # the server's own JSON request lines replace uvicorn's access log
     )

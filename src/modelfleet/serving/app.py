@@ -38,6 +38,7 @@ from modelfleet.scoring import Scorer, ScoringLimits
 from modelfleet.scoring.log import PredictionLog
 from modelfleet.serving.answers import input_error
 from modelfleet.serving.metrics import ServerMetrics
+from modelfleet.serving.request_log import RequestLog
 from modelfleet.serving.routes import Serving, scoring_router
 from modelfleet.store import open_store
 from modelfleet.version import __version__
@@ -105,6 +106,7 @@ def create_app(
     app.state.scorer = scorer
     app.state.prediction_log = prediction_log
     app.add_middleware(RequestLimits, limits=Limits(max_body_bytes=max_body_bytes))
+    app.add_middleware(RequestLog)  # outermost: even a refused body gets its id and its line
     handlers.install(app)
     app.add_exception_handler(InputError, input_error)
     app.include_router(scoring_router(state))

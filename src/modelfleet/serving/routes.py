@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Header, Query
+from fastapi import APIRouter, BackgroundTasks, Header, Query, Request
 
 from modelfleet.api.params import FleetPath, TenantPath
 from modelfleet.api.responses import ResponseTable, error_answer
@@ -27,6 +27,7 @@ from modelfleet.scoring.log import PredictionLog
 from modelfleet.scoring.routed import ScoreWith, score_routed
 from modelfleet.serving.answers import answer
 from modelfleet.serving.metrics import ServerMetrics
+from modelfleet.serving.request_log import request_id_of
 from modelfleet.wire.scoring import ForecastIn, PredictIn, PredictOut
 
 RequestId = Annotated[
@@ -131,13 +132,14 @@ def scoring_router(serving: Serving) -> APIRouter:
         tenant: TenantPath,
         body: PredictIn,
         background: BackgroundTasks,
+        request: Request,
         request_id: RequestId = None,
         routing_key: RoutingKey = None,
         explain: Explain = False,
     ) -> PredictOut:
         """Score records with the tenant's model of this server's environment."""
         serving.check_fleet(fleet)
-        rid = request_id or uuid.uuid4().hex
+        rid = request_id_of(request.scope) or request_id or uuid.uuid4().hex
 
         def score(alias: str | None, arm: str, why: bool) -> Prediction:
             return serving.scorer.predict(
@@ -161,6 +163,7 @@ def scoring_router(serving: Serving) -> APIRouter:
         tenant: TenantPath,
         body: ForecastIn,
         background: BackgroundTasks,
+        request: Request,
         request_id: RequestId = None,
         routing_key: RoutingKey = None,
         explain: Explain = False,
@@ -174,7 +177,7 @@ def scoring_router(serving: Serving) -> APIRouter:
                 f"(`modelfleet serve fleet.yaml --env {serving.environment}`)"
             )
         online = serving.online
-        rid = request_id or uuid.uuid4().hex
+        rid = request_id_of(request.scope) or request_id or uuid.uuid4().hex
         records = list(body.records or ())
 
         def score(alias: str | None, arm: str, why: bool) -> Prediction:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import time
 from typing import Any
 
+import pytest
+
 from modelfleet.registry.records import ModelVersion
+from modelfleet.serving.request_log import JsonLines
 
 from .conftest import Served
 
@@ -85,3 +90,42 @@ def test_answered_predictions_reach_the_prediction_log(
     assert sorted(r.position for r in rows) == [0, 1, 2, 3, 4]
     assert {r.version for r in rows} == {str(version.version)}
     assert "modelfleet_log_written_rows_total" in served.http.get("/metrics").text
+
+
+def test_every_answer_carries_its_request_id_in_the_body_and_the_header(
+    served: Served, first: tuple[str, ModelVersion], path_of: Any, holdout_of: Any
+) -> None:
+    records = holdout_of(served.client, first[1]).records[:1]
+
+    answer = served.http.post(path_of(served.fleet, first[0]), json={"records": records})
+
+    assert answer.headers["x-request-id"] == answer.json()["request_id"]
+
+
+def test_each_request_is_logged_as_one_json_line_with_its_id_and_status(
+    served: Served, path_of: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="modelfleet.serving.requests"):
+        served.http.post(
+            path_of(served.fleet, "nobody"), json={"records": [{}]}, headers={"X-Request-ID": "j-1"}
+        )
+
+    record = next(r for r in caplog.records if r.name == "modelfleet.serving.requests")
+    line = json.loads(JsonLines().format(record))
+    assert {k: line[k] for k in ("event", "request_id", "method", "status")} == {
+        "event": "request",
+        "request_id": "j-1",
+        "method": "POST",
+        "status": 404,
+    }
+    assert line["path"].endswith("/tenants/nobody/predict") and line["ms"] >= 0
+
+
+def test_a_hostile_request_id_is_replaced_not_echoed(served: Served, path_of: Any) -> None:
+    answer = served.http.post(
+        path_of(served.fleet, "nobody"),
+        json={"records": [{}]},
+        headers={"X-Request-ID": "evil\tid" + "x" * 100},
+    )
+
+    assert len(answer.headers["x-request-id"]) == 32
