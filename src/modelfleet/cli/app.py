@@ -13,7 +13,18 @@ from typing import Annotated
 
 import typer
 
-from modelfleet.cli import demo, doctor, features, lifecycle, models, runs, serve, server, train
+from modelfleet.cli import (
+    demo,
+    doctor,
+    features,
+    lifecycle,
+    models,
+    predict,
+    runs,
+    serve,
+    server,
+    train,
+)
 from modelfleet.cli.context import CliState, fail
 from modelfleet.version import __version__
 
@@ -37,6 +48,7 @@ train.register(app)
 lifecycle.register(app)
 server.register(app)
 serve.register(app)
+predict.register(app)
 demo.register(app)
 doctor.register(app)
 

@@ -9,7 +9,7 @@ stores, so they run on the local plane only. Settings are built here, at the edg
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from modelfleet.pipeline.executors import Executor
     from modelfleet.pipeline.recording import RunListener
     from modelfleet.pipeline.runner import FleetRunSummary
+    from modelfleet.scoring.batch import BatchResult
 
 
 @dataclass(frozen=True)
@@ -221,6 +222,25 @@ class Client:
             local = self._local_scoring()
             return local.forecast(model, loaded, environment, horizon, records, explain)
         return self._http_scoring().forecast(model, horizon, records, explain)
+
+    def score_file(
+        self,
+        spec: SpecLike,
+        path: str | Path,
+        *,
+        environment: str = "prod",
+        source: str | None = None,
+        advance: Callable[[str], None] = lambda tenant: None,
+    ) -> tuple[BatchResult, int]:
+        """Batch-score a file of rows to forecast, read with the fleet's source mapping.
+
+        Returns the scored rows with the tenants that failed (and why), and how many tenants
+        the file held; ``advance`` is called after each tenant (for progress).
+        """
+        loaded = _loaded(spec)
+        assert loaded is not None
+        scoring = self._local_scoring()
+        return scoring.score_file(loaded, Path(path), environment, source, advance)
 
     def _local_scoring(self) -> LocalScoring:
         if self._scoring is None:

@@ -7,12 +7,16 @@ stores (the same code the prediction server runs); over HTTP it posts to a predi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from modelfleet.config.spec import FleetSpec
+from modelfleet.data.canonical import TENANT_COLUMN
 from modelfleet.errors import UsageError
 from modelfleet.registry.refs import split_model
 from modelfleet.scoring import Prediction, Scorer
@@ -23,6 +27,7 @@ if TYPE_CHECKING:
     from modelfleet.client.http import HttpPlane
     from modelfleet.client.local import LocalPlane
     from modelfleet.features.online.base import OnlineStore
+    from modelfleet.scoring.batch import BatchResult
 
 
 class LocalScoring:
@@ -78,6 +83,36 @@ class LocalScoring:
             records=records,
             explain=explain,
         )
+
+    def score_file(
+        self,
+        spec: FleetSpec,
+        path: Path,
+        environment: str,
+        source: str | None,
+        advance: Callable[[str], None],
+    ) -> tuple[BatchResult, int]:
+        """Score every tenant's rows of ``path``: the result and how many tenants it held."""
+        from modelfleet.data.batch import read_batch
+        from modelfleet.features.online.backends import open_online_store
+        from modelfleet.scoring.batch import score_batch
+        from modelfleet.scoring.log import PredictionLog
+
+        batch = read_batch(spec, path, source)
+        if self._online is None:
+            self._online = open_online_store(self._plane.settings.online_url)
+        bad = pa.array(sorted(batch.failed), pa.string())
+        table = batch.table.filter(pc.invert(pc.is_in(batch.table[TENANT_COLUMN], bad)))
+        log = PredictionLog(self._plane.metadata_store())
+        try:
+            result = score_batch(
+                self._ready(), self._online, spec, environment, table, log=log, advance=advance
+            )
+        finally:
+            log.close()
+        result.failed.update(batch.failed)
+        tenants = len(pc.unique(batch.table[TENANT_COLUMN]))
+        return result, tenants
 
     def close(self) -> None:
         if self._online is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import pyarrow as pa
@@ -58,11 +58,22 @@ class _Reader:
         return replace(cached, name=source.name, label=describe_source(self._spec, source))
 
 
-def load_fleet_data(spec: FleetSpec, *, now: datetime | None = None) -> FleetData:
-    """Read, map, join, select, validate and fingerprint the data of every selected tenant."""
+@dataclass(frozen=True, eq=False)
+class _Joined:
+    """Every source read, mapped and joined: the fleet's rows before any check."""
+
+    table: pa.Table
+    findings: list[Finding]
+    failed: dict[str, str]
+    plan: SourcePlan
+    shared: Mapping[str, MappedSource]
+    own: Mapping[str, Sequence[tuple[SourceSpec, MappedSource]]]
+    origins: dict[str, str]
+
+
+def _read_and_join(spec: FleetSpec) -> _Joined:
+    """Read and map every source, assemble the observations, join static and covariates."""
     schema = spec.data_schema
-    types = canonical_types(schema)
-    moment = _naive(now)
     plan = plan_sources(spec)
     reader = _Reader(spec)
     failed: dict[str, str] = dict(plan.broken)
@@ -94,6 +105,30 @@ def load_fleet_data(spec: FleetSpec, *, now: datetime | None = None) -> FleetDat
         observations.table, observations.columns, plan, shared, own, spec
     )
     findings.extend(join_findings)
+    return _Joined(table, findings, failed, plan, shared, own, origins)
+
+
+def read_joined_rows(spec: FleetSpec) -> tuple[pa.Table, dict[str, str]]:
+    """The fleet's rows read, mapped and joined as training reads them, with no checks (rows
+    to score need no history); tenants whose sources or cells fail, with the reason."""
+    joined = _read_and_join(spec)
+    present = set(pc.unique(joined.table[TENANT_COLUMN]).to_pylist())
+    conversion, _ = _conversion_findings(joined.plan, joined.shared, joined.own, present)
+    failed = dict(joined.failed)
+    for finding in [*joined.findings, *conversion]:
+        if finding.tenant is not None and finding.severity == "error":
+            failed.setdefault(finding.tenant, finding.message)
+    return joined.table, failed
+
+
+def load_fleet_data(spec: FleetSpec, *, now: datetime | None = None) -> FleetData:
+    """Read, map, join, select, validate and fingerprint the data of every selected tenant."""
+    schema = spec.data_schema
+    types = canonical_types(schema)
+    moment = _naive(now)
+    joined = _read_and_join(spec)
+    table, findings, failed = joined.table, joined.findings, joined.failed
+    plan, shared, own, origins = joined.plan, joined.shared, joined.own, joined.origins
 
     present = set(pc.unique(table[TENANT_COLUMN]).to_pylist())
     for tenant in sorted((plan.include or set()) - present - plan.exclude - set(failed)):

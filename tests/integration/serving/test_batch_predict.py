@@ -1,0 +1,141 @@
+"""``modelfleet predict``: a file in the fleet's own format, scored for every tenant.
+
+The input is the demo's own sales export cut to the holdout dates (the format training read),
+with the sales column emptied; the calendar's holidays still join from the spec's covariates
+source. Batch answers must equal the versions' holdout predictions.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from modelfleet.cli.app import main
+from modelfleet.training.metrics import compute_metrics
+
+from .conftest import Served
+
+
+def _run(monkeypatch: pytest.MonkeyPatch, served: Served, *args: str) -> int:
+    for name in [n for n in os.environ if n.startswith("MODELFLEET_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("MODELFLEET_HOME", str(served.client.settings.home))
+    monkeypatch.setattr(sys, "argv", ["modelfleet", *args])
+    try:
+        main()
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 0
+    return 0
+
+
+def _input(
+    served: Served, tmp_path: Path, extra: Sequence[dict[str, str]] = ()
+) -> tuple[Path, dict[str, list[str]]]:
+    """The sales export's last 28 days per store, target emptied; the dates per store."""
+    with (served.demo.out_dir / "sales.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    dates = sorted({r["date"] for r in rows})[-28:]
+    picked = [{**r, "sales": ""} for r in rows if r["date"] in set(dates)]
+    path = tmp_path / "to-score.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows([*picked, *extra])
+    by_store: dict[str, list[str]] = {}
+    for r in picked:
+        by_store.setdefault(r["store_id"], []).append(r["date"])
+    return path, by_store
+
+
+def test_batch_predictions_of_the_holdout_equal_each_versions_recorded_metrics(
+    served: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, holdout_of: Any
+) -> None:
+    source, by_store = _input(served, tmp_path)
+    output = tmp_path / "out" / "predictions.parquet"
+
+    code = _run(
+        monkeypatch,
+        served,
+        "predict",
+        str(served.demo.spec_path),
+        "--env",
+        "dev",
+        "--input",
+        str(source),
+        "--output",
+        str(output),
+    )
+
+    assert code == 0
+    table = pq.read_table(output)
+    assert set(table["_tenant"].to_pylist()) == set(by_store)
+    for tenant in by_store:
+        version = served.client.resolve(f"{served.fleet}/{tenant}@dev")
+        holdout = holdout_of(served.client, version)
+        mine = table.filter(np.array(table["_tenant"].to_pylist()) == tenant)
+        assert set(mine["version"].to_pylist()) == {str(version.version)}
+        values = mine["prediction"].to_numpy()
+        assert compute_metrics("regression", holdout.actuals, values) == pytest.approx(
+            dict(version.metrics), rel=1e-9
+        )
+
+
+def test_a_tenant_that_cannot_be_scored_is_listed_and_the_others_are_written(
+    served: Served,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    stranger = {"date": "2023-07-01", "store_id": "999", "sales": "", "promo": "0", "open": "1"}
+    source, by_store = _input(served, tmp_path, [stranger])
+    output = tmp_path / "predictions.csv"
+
+    code = _run(
+        monkeypatch,
+        served,
+        "predict",
+        str(served.demo.spec_path),
+        "--env",
+        "dev",
+        "--input",
+        str(source),
+        "--output",
+        str(output),
+        "--json",
+    )
+
+    assert code == 3
+    out = capsys.readouterr().out
+    assert '"tenant": "999"' in out
+    with output.open() as handle:
+        written = {row["_tenant"] for row in csv.DictReader(handle)}
+    assert written == set(by_store)
+
+
+@pytest.mark.parametrize("bad", [["--output", "x.txt"], ["--input", "nowhere.csv"]])
+def test_bad_paths_are_refused_before_scoring(
+    served: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad: list[str]
+) -> None:
+    source, _ = _input(served, tmp_path)
+    args = {"--input": str(source), "--output": str(tmp_path / "o.parquet")}
+    args[bad[0]] = str(tmp_path / bad[1])
+
+    code = _run(
+        monkeypatch,
+        served,
+        "predict",
+        str(served.demo.spec_path),
+        "--env",
+        "dev",
+        *[part for pair in args.items() for part in pair],
+    )
+
+    assert code == 2
