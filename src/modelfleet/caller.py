@@ -31,6 +31,7 @@ Action: TypeAlias = Literal[
     "rollback",
     "archive",
     "delete",
+    "set_traffic",
 ]
 Via: TypeAlias = Literal["local", "http", "pipeline"]
 

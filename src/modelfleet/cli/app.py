@@ -23,6 +23,7 @@ from modelfleet.cli import (
     runs,
     serve,
     server,
+    traffic,
     train,
 )
 from modelfleet.cli.context import CliState, fail
@@ -49,6 +50,7 @@ lifecycle.register(app)
 server.register(app)
 serve.register(app)
 predict.register(app)
+traffic.register(app)
 demo.register(app)
 doctor.register(app)
 

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from modelfleet.pipeline.executors import Executor
     from modelfleet.pipeline.recording import RunListener
     from modelfleet.pipeline.runner import FleetRunSummary
+    from modelfleet.registry.traffic import TrafficSetting
     from modelfleet.scoring.batch import BatchResult
 
 
@@ -352,6 +353,36 @@ class Client:
     def set_alias(self, model: str, alias: str, version: str, *, reason: str = "") -> ModelEvent:
         """Point an alias (champion, challenger...) at a version; no policy is asked."""
         return self.plane.set_alias(model, alias, str(version), reason)
+
+    def set_traffic(
+        self,
+        model: str,
+        environment: str,
+        *,
+        mode: str,
+        share: float | None = None,
+        challenger: str = "challenger",
+        reason: str = "",
+    ) -> ModelEvent:
+        """Route ``model``'s requests in ``environment`` from now on (champion, ab, canary,
+        shadow); replaces the spec's ``serving.routing`` for it until cleared."""
+        from modelfleet.config.serving_blocks import RoutingSpec
+
+        try:
+            routing = RoutingSpec.model_validate(
+                {"mode": mode, "share": share, "challenger": challenger}
+            )
+        except ValueError as exc:
+            raise UsageError(f"traffic for {model}@{environment}: {exc}") from exc
+        return self._local("traffic").set_traffic(model, environment, routing, reason)
+
+    def clear_traffic(self, model: str, environment: str, *, reason: str = "") -> ModelEvent:
+        """Drop ``model``'s run-time routing in ``environment``: the spec's applies again."""
+        return self._local("traffic").clear_traffic(model, environment, reason)
+
+    def traffic(self, model: str, environment: str) -> TrafficSetting | None:
+        """``model``'s run-time routing in ``environment`` (None: the spec's routing applies)."""
+        return self._local("traffic").traffic(model, environment)
 
     def remove_alias(self, model: str, alias: str, *, reason: str = "") -> ModelEvent:
         """Delete an alias (its version stays)."""

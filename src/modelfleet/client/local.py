@@ -29,8 +29,10 @@ from modelfleet.tracking.records import FleetRunRecord, TenantRunRecord
 from modelfleet.version import __version__
 
 if TYPE_CHECKING:
+    from modelfleet.config.serving_blocks import RoutingSpec
     from modelfleet.registry.policy import PromotionPolicy
     from modelfleet.registry.service import Registry
+    from modelfleet.registry.traffic import TrafficSetting
     from modelfleet.store import MetadataStore
     from modelfleet.tracking.tracker import Tracker
 
@@ -284,6 +286,24 @@ class LocalPlane:
     def set_alias(self, model: str, alias: str, version: str, reason: str) -> ModelEvent:
         """Point an alias at a version."""
         return self._registry.set_alias(model, alias, version, caller=self.caller, reason=reason)
+
+    @_says_where
+    def set_traffic(
+        self, model: str, environment: str, routing: RoutingSpec, reason: str
+    ) -> ModelEvent:
+        """Set a tenant's run-time routing in an environment."""
+        return self._registry.set_traffic(
+            model, environment, routing, caller=self.caller, reason=reason
+        )
+
+    @_says_where
+    def clear_traffic(self, model: str, environment: str, reason: str) -> ModelEvent:
+        """Drop a tenant's run-time routing in an environment."""
+        return self._registry.clear_traffic(model, environment, caller=self.caller, reason=reason)
+
+    def traffic(self, model: str, environment: str) -> TrafficSetting | None:
+        """A tenant's run-time routing in an environment (None: the spec's applies)."""
+        return self._registry.traffic(model, environment)
 
     @_says_where
     def remove_alias(self, model: str, alias: str, reason: str) -> ModelEvent:

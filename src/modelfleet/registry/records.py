@@ -28,6 +28,8 @@ EventKind: TypeAlias = Literal[
     "approved",
     "promotion_rejected",
     "deleted",
+    "traffic_set",
+    "traffic_cleared",
 ]
 MetricOp: TypeAlias = Literal["<", "<=", ">", ">=", "="]
 MetricScope: TypeAlias = Literal["candidate", "baseline"]

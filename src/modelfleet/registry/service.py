@@ -17,8 +17,10 @@ from typing import Any
 
 from modelfleet.artifacts import ArtifactStore, open_artifact_store, store_root_of
 from modelfleet.caller import ALLOW_ALL, Action, Caller, Policy
+from modelfleet.config.serving_blocks import RoutingSpec
 from modelfleet.errors import UsageError
 from modelfleet.registry import lifecycle, promotion, reads
+from modelfleet.registry import traffic as traffic_writes
 from modelfleet.registry.backend import Backend, as_caller, version_row
 from modelfleet.registry.codec import to_version
 from modelfleet.registry.policy import PromotionPolicy
@@ -34,6 +36,7 @@ from modelfleet.registry.records import (
 from modelfleet.registry.refs import check_alias, split_model
 from modelfleet.registry.registration import check_registrable, patch_in, register_in
 from modelfleet.registry.rescore import BoundReader
+from modelfleet.registry.traffic import TrafficSetting
 from modelfleet.registry.writes import write
 from modelfleet.store import MetadataStore, open_store
 from modelfleet.tracking.records import TenantRunRecord
@@ -277,6 +280,44 @@ class Registry:
             caller=as_caller(caller),
             reason=reason,
         )
+
+    def set_traffic(
+        self,
+        model: str,
+        environment: str,
+        routing: RoutingSpec,
+        *,
+        caller: Caller | str,
+        reason: str,
+    ) -> ModelEvent:
+        """Route ``model``'s requests in ``environment`` as ``routing`` says, from now on."""
+        split_model(model)
+        return traffic_writes.set_traffic(
+            self._backend,
+            model,
+            check_alias(environment),
+            routing,
+            caller=as_caller(caller),
+            reason=reason,
+        )
+
+    def clear_traffic(
+        self, model: str, environment: str, *, caller: Caller | str, reason: str
+    ) -> ModelEvent:
+        """Drop ``model``'s run-time routing in ``environment``; the spec's applies again."""
+        split_model(model)
+        return traffic_writes.clear_traffic(
+            self._backend,
+            model,
+            check_alias(environment),
+            caller=as_caller(caller),
+            reason=reason,
+        )
+
+    def traffic(self, model: str, environment: str) -> TrafficSetting | None:
+        """``model``'s run-time routing in ``environment`` (None: the spec's applies)."""
+        split_model(model)
+        return traffic_writes.traffic(self.store, model, check_alias(environment))
 
     def rollback(
         self, model: str, environment: str, *, caller: Caller | str, reason: str = ""

@@ -36,6 +36,7 @@ from modelfleet.registry.reads import ArtifactStores
 from modelfleet.registry.refs import check_alias
 from modelfleet.scoring import Scorer, ScoringLimits
 from modelfleet.scoring.log import PredictionLog
+from modelfleet.scoring.overrides import TrafficOverrides
 from modelfleet.serving.answers import input_error
 from modelfleet.serving.metrics import ServerMetrics
 from modelfleet.serving.request_log import RequestLog
@@ -86,6 +87,7 @@ def create_app(
         routing={name: block.routing for name, block in blocks.items()},
         specs=by_fleet,
         online=online,
+        overrides=TrafficOverrides(store, scorer.limits.alias_ttl_seconds),
     )
 
     @asynccontextmanager

@@ -24,6 +24,7 @@ from modelfleet.registry.refs import model_name
 from modelfleet.scoring import Prediction, Scorer
 from modelfleet.scoring.forecaster import forecast
 from modelfleet.scoring.log import PredictionLog
+from modelfleet.scoring.overrides import TrafficOverrides
 from modelfleet.scoring.routed import ScoreWith, score_routed
 from modelfleet.serving.answers import answer
 from modelfleet.serving.metrics import ServerMetrics
@@ -65,6 +66,15 @@ class Serving:
     routing: Mapping[str, RoutingSpec]
     specs: Mapping[str, FleetSpec]
     online: OnlineStore | None
+    overrides: TrafficOverrides | None = None
+
+    def routing_of(self, fleet: str, tenant: str) -> RoutingSpec:
+        """The tenant's run-time routing if one is set, else its fleet's spec's."""
+        if self.overrides is not None:
+            found = self.overrides.routing(model_name(fleet, tenant), self.environment)
+            if found is not None:
+                return found
+        return self.routing.get(fleet, CHAMPION_ONLY)
 
     def check_fleet(self, fleet: str) -> None:
         """NotFoundError for a fleet this server was not started for."""
@@ -89,7 +99,7 @@ class Serving:
         started = time.perf_counter()
         status = "5xx"
         try:
-            routing = self.routing.get(fleet, CHAMPION_ONLY)
+            routing = self.routing_of(fleet, tenant)
             key = routing_key or request_id
             routed = score_routed(routing, model_name(fleet, tenant), key, score, explain=explain)
             status = "2xx"

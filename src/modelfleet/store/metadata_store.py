@@ -23,6 +23,7 @@ from modelfleet.store.migrate import current_revision, ensure_schema
 from modelfleet.store.registry.fast import AliasLookup
 from modelfleet.store.registry.rows import VersionRow
 from modelfleet.store.registry.search import refresh_statistics, statistics_missing
+from modelfleet.store.registry.traffic import TrafficRow, traffic_of
 from modelfleet.store.registry.tx import RegistryTx
 from modelfleet.store.rows import (
     COMPLETED_RUN_STATUSES,
@@ -197,6 +198,11 @@ class MetadataStore:
         with self._writing(f"record {len(bundles)} run(s)") as connection:
             runs.insert_bundles(connection, bundles)
             tenants.upsert_tenants(connection, (bundle.run for bundle in bundles))
+
+    def traffic_of(self, model: str, environment: str) -> TrafficRow | None:
+        """A tenant's run-time traffic setting in one environment (one indexed read)."""
+        with self._reading(f"read the traffic of {model}@{environment}") as connection:
+            return traffic_of(connection, model, environment)
 
     def add_predictions(self, rows: Sequence[predictions.PredictionRow]) -> None:
         """Append logged predictions in one transaction (one executemany)."""

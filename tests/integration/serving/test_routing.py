@@ -120,3 +120,25 @@ def test_in_shadow_mode_the_champion_answers_and_the_challenger_is_only_logged(
             break
         time.sleep(0.05)
     assert arms == ["champion"] * len(records) + ["shadow"] * len(records)
+
+
+def test_traffic_set_at_run_time_is_served_within_two_seconds_and_cleared_again(
+    served: Served, challenged: tuple[str, str], path_of: Any, holdout_of: Any
+) -> None:
+    tenant = challenged[0]
+    model = f"{served.fleet}/{tenant}"
+    records = _records(served, tenant, holdout_of)
+    path = path_of(served.fleet, tenant)
+    app = create_app(served.client.settings, "dev", fleets=[served.fleet])
+    with TestClient(app) as http:
+        assert _arm(http, path, records, "k-0") == "champion"  # the spec: champion only
+
+        served.client.set_traffic(model, "dev", mode="canary", share=1.0, reason="all in")
+        time.sleep(1.2)  # the server's one-second refresh
+        during = {_arm(http, path, records, f"k-{n}") for n in range(20)}
+
+        served.client.clear_traffic(model, "dev", reason="done")
+        time.sleep(1.2)
+        after = {_arm(http, path, records, f"k-{n}") for n in range(20)}
+
+    assert (during, after) == ({"challenger"}, {"champion"})

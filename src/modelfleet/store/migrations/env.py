@@ -11,6 +11,7 @@ from alembic import context
 from sqlalchemy import Connection, create_engine
 
 from modelfleet.store import predictions as _predictions  # noqa: F401  (registers its table)
+from modelfleet.store.registry import traffic as _traffic  # noqa: F401  (registers its table)
 from modelfleet.store.schema import metadata
 
 

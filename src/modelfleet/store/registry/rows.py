@@ -25,6 +25,8 @@ EVENT_KINDS: Final = frozenset(
         "approved",
         "promotion_rejected",
         "deleted",
+        "traffic_set",
+        "traffic_cleared",
     }
 )
 METRIC_OPERATORS: Final = ("<", "<=", ">", ">=", "=")

@@ -19,6 +19,7 @@ from typing import Any, Final, TypeVar
 
 from sqlalchemy import Connection, Executable, Result, select, text
 
+from modelfleet.store.registry import traffic
 from modelfleet.store.registry.rows import (
     ApprovalRow,
     EventRow,
@@ -36,6 +37,7 @@ from modelfleet.store.registry.search import (
     statistics_due,
 )
 from modelfleet.store.registry.sql import statements
+from modelfleet.store.registry.traffic import TrafficRow
 from modelfleet.tenant_ids import require_tenant_ids
 
 IN_CHUNK: Final = 500
@@ -248,6 +250,18 @@ class RegistryTx:
     def remove_alias(self, model: str, alias: str) -> None:
         """Delete an alias."""
         self._run(self._sql.remove_alias, model=model, alias=alias)
+
+    def set_traffic(self, row: TrafficRow) -> None:
+        """Replace a tenant's traffic setting in one environment (caller holds the lock)."""
+        traffic.set_traffic(self._connection, row)
+
+    def remove_traffic(self, model: str, environment: str) -> bool:
+        """Drop a traffic setting; whether there was one."""
+        return traffic.remove_traffic(self._connection, model, environment)
+
+    def traffic(self, model: str, environment: str) -> TrafficRow | None:
+        """A tenant's traffic setting in one environment, or None."""
+        return traffic.traffic_of(self._connection, model, environment)
 
     # -- events and approvals ---------------------------------------------------------------
 
