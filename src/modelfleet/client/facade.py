@@ -9,7 +9,7 @@ stores, so they run on the local plane only. Settings are built here, at the edg
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, Any
 from modelfleet.caller import Caller, local_caller
 from modelfleet.client.local import LocalPlane
 from modelfleet.client.plane import Plane, PlaneInfo
-from modelfleet.client.scoring import HttpScoring, LocalScoring
+from modelfleet.client.scoring import LocalScoring
+from modelfleet.client.scoring_verbs import ScoringVerbs
 from modelfleet.config.settings import Settings
 from modelfleet.config.spec import FleetSpec, load_spec
-from modelfleet.config.specs import SpecLike
+from modelfleet.config.specs import SpecLike, load_spec_like
 from modelfleet.errors import UsageError
 from modelfleet.registry.queries import VersionQuery
 from modelfleet.registry.records import ModelEvent, ModelVersion, PromotionBatch, PromotionOutcome
-from modelfleet.scoring import Prediction
 from modelfleet.tracking.queries import RunQuery
 from modelfleet.tracking.records import FleetRunRecord, RunTrigger, TenantRunRecord
 
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
     from modelfleet.pipeline.recording import RunListener
     from modelfleet.pipeline.runner import FleetRunSummary
     from modelfleet.registry.traffic import TrafficSetting
-    from modelfleet.scoring.batch import BatchResult
 
 
 @dataclass(frozen=True)
@@ -49,11 +48,7 @@ class ValidationReport:
     data: FleetData | None
 
 
-def _loaded(spec: SpecLike | None) -> FleetSpec | None:
-    return spec if spec is None or isinstance(spec, FleetSpec) else load_spec(spec)
-
-
-class Client:
+class Client(ScoringVerbs):
     """Runs, the model registry and promotion, over a local or an HTTP plane."""
 
     def __init__(self, plane: Plane) -> None:
@@ -183,78 +178,6 @@ class Client:
             allow_identical=allow_identical,
         )
 
-    # -- scoring
-    def predict(
-        self,
-        model: str,
-        records: Sequence[Mapping[str, Any]],
-        *,
-        environment: str = "prod",
-        explain: bool = False,
-    ) -> Prediction:
-        """Score records with ``model``'s (``fleet/tenant``) version in ``environment``.
-
-        Locally, with the home's stores (the prediction server's own code); over HTTP, by the
-        prediction server (``modelfleet serve``) this client is connected to.
-        """
-        if isinstance(self.plane, LocalPlane):
-            return self._local_scoring().predict(model, records, environment, explain)
-        return self._http_scoring().predict(model, records, explain)
-
-    def forecast(
-        self,
-        model: str,
-        *,
-        spec: SpecLike | None = None,
-        environment: str = "prod",
-        horizon: int | None = None,
-        records: Sequence[Mapping[str, Any]] = (),
-        explain: bool = False,
-    ) -> Prediction:
-        """Forecast dates (``records`` with covariates known ahead) or the next ``horizon``.
-
-        Locally the fleet's ``spec`` is needed (how features are built); a prediction server
-        has its own.
-        """
-        if isinstance(self.plane, LocalPlane):
-            loaded = _loaded(spec)
-            if loaded is None:
-                raise UsageError("forecast on a local home needs the fleet's spec: spec=...")
-            local = self._local_scoring()
-            return local.forecast(model, loaded, environment, horizon, records, explain)
-        return self._http_scoring().forecast(model, horizon, records, explain)
-
-    def score_file(
-        self,
-        spec: SpecLike,
-        path: str | Path,
-        *,
-        environment: str = "prod",
-        source: str | None = None,
-        advance: Callable[[str], None] = lambda tenant: None,
-    ) -> tuple[BatchResult, int]:
-        """Batch-score a file of rows to forecast, read with the fleet's source mapping.
-
-        Returns the scored rows with the tenants that failed (and why), and how many tenants
-        the file held; ``advance`` is called after each tenant (for progress).
-        """
-        loaded = _loaded(spec)
-        assert loaded is not None
-        scoring = self._local_scoring()
-        return scoring.score_file(loaded, Path(path), environment, source, advance)
-
-    def _local_scoring(self) -> LocalScoring:
-        if self._scoring is None:
-            self._scoring = LocalScoring(self._local("predict"))
-        assert isinstance(self._scoring, LocalScoring)
-        return self._scoring
-
-    def _http_scoring(self) -> HttpScoring:
-        from modelfleet.client.http import HttpPlane
-
-        assert isinstance(self.plane, HttpPlane)
-        return HttpScoring(self.plane)
-
     # -- runs
     def runs(self, query: RunQuery | None = None, /, **filters: Any) -> list[TenantRunRecord]:
         """Tenant runs matching a :class:`RunQuery` (or its fields as keywords), newest first."""
@@ -291,7 +214,7 @@ class Client:
 
     def card(self, ref: str, *, fmt: str = "markdown", spec: SpecLike | None = None) -> str:
         """The model card of ``ref`` as markdown or html (with ``spec``: the fleet's purpose)."""
-        return self.plane.card(ref, fmt, _loaded(spec))
+        return self.plane.card(ref, fmt, load_spec_like(spec))
 
     # -- registry writes (attributed to the plane's caller)
     def register(
@@ -326,13 +249,13 @@ class Client:
         reason: str = "",
     ) -> PromotionOutcome:
         """Promote a model into ``environment`` under its fleet's policy."""
-        return self.plane.promote(model, environment, version, reason, _loaded(spec))
+        return self.plane.promote(model, environment, version, reason, load_spec_like(spec))
 
     def promote_fleet(
         self, fleet: str, environment: str, *, spec: SpecLike | None = None, reason: str = ""
     ) -> PromotionBatch:
         """Promote every model of ``fleet`` whose candidate passes its policy."""
-        return self.plane.promote_fleet(fleet, environment, reason, _loaded(spec))
+        return self.plane.promote_fleet(fleet, environment, reason, load_spec_like(spec))
 
     def approve(
         self, model: str, version: str, environment: str, *, reason: str = ""

@@ -10,6 +10,11 @@ from modelfleet.errors import UsageError
 SpecLike = str | Path | FleetSpec
 
 
+def load_spec_like(spec: SpecLike | None) -> FleetSpec | None:
+    """``spec`` loaded when it is a path; a spec or None as given."""
+    return spec if spec is None or isinstance(spec, FleetSpec) else load_spec(spec)
+
+
 def spec_for(fleet: str, spec: SpecLike) -> FleetSpec:
     """``spec`` loaded (if a path), after checking it declares ``fleet``."""
     loaded = spec if isinstance(spec, FleetSpec) else load_spec(spec)
