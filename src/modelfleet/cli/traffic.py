@@ -56,7 +56,7 @@ def set_traffic(
     from modelfleet.errors import ModelfleetError
 
     try:
-        with state(ctx).local_client(actor=actor) as client:
+        with state(ctx).client(actor=actor) as client:
             event = client.set_traffic(
                 model, env, mode=mode, share=share, challenger=challenger, reason=reason
             )
@@ -74,7 +74,7 @@ def clear_traffic(
     from modelfleet.errors import ModelfleetError
 
     try:
-        with state(ctx).local_client(actor=actor) as client:
+        with state(ctx).client(actor=actor) as client:
             event = client.clear_traffic(model, env, reason=reason)
     except ModelfleetError as exc:
         fail(exc)
@@ -94,7 +94,7 @@ def show_traffic(
     from modelfleet.registry.traffic import describe
 
     try:
-        with state(ctx).local_client() as client:
+        with state(ctx).client() as client:
             setting = client.traffic(model, env)
     except ModelfleetError as exc:
         fail(exc)

@@ -297,15 +297,15 @@ class Client(ScoringVerbs):
             )
         except ValueError as exc:
             raise UsageError(f"traffic for {model}@{environment}: {exc}") from exc
-        return self._local("traffic").set_traffic(model, environment, routing, reason)
+        return self.plane.set_traffic(model, environment, routing, reason)
 
     def clear_traffic(self, model: str, environment: str, *, reason: str = "") -> ModelEvent:
         """Drop ``model``'s run-time routing in ``environment``: the spec's applies again."""
-        return self._local("traffic").clear_traffic(model, environment, reason)
+        return self.plane.clear_traffic(model, environment, reason)
 
     def traffic(self, model: str, environment: str) -> TrafficSetting | None:
         """``model``'s run-time routing in ``environment`` (None: the spec's routing applies)."""
-        return self._local("traffic").traffic(model, environment)
+        return self.plane.traffic(model, environment)
 
     def remove_alias(self, model: str, alias: str, *, reason: str = "") -> ModelEvent:
         """Delete an alias (its version stays)."""

@@ -19,6 +19,7 @@ import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from modelfleet.client.plane import PlaneInfo
+from modelfleet.config.serving_blocks import RoutingSpec
 from modelfleet.config.spec import FleetSpec
 from modelfleet.config.specs import spec_for
 from modelfleet.errors import ModelfleetError, StoreError, UsageError
@@ -26,6 +27,7 @@ from modelfleet.quoting import excerpt
 from modelfleet.registry.queries import VersionQuery
 from modelfleet.registry.records import ModelEvent, ModelVersion, PromotionBatch, PromotionOutcome
 from modelfleet.registry.refs import parse_ref, split_model
+from modelfleet.registry.traffic import TrafficSetting
 from modelfleet.tenant_ids import is_tenant_id, tenant_id_error
 from modelfleet.tracking.queries import RunQuery
 from modelfleet.tracking.records import FleetRunRecord, TenantRunRecord
@@ -41,6 +43,7 @@ from modelfleet.wire import (
     error_class,
 )
 from modelfleet.wire.base import MAX_LIMIT
+from modelfleet.wire.registry import TrafficOut
 
 API = "/api/v1"
 DEFAULT_TIMEOUT_SECONDS = 30.0
@@ -306,6 +309,26 @@ class HttpPlane:
         body = {"version": str(version), "reason": reason}
         path = f"{_model_path(model)}/aliases/{_seg(alias)}"
         return self._write("PUT", ModelEventOut, path, body).record()
+
+    def set_traffic(
+        self, model: str, environment: str, routing: RoutingSpec, reason: str
+    ) -> ModelEvent:
+        """Set a tenant's run-time routing in an environment."""
+        body = {**routing.model_dump(), "reason": reason}
+        path = f"{_model_path(model)}/traffic/{_seg(environment)}"
+        return self._write("PUT", ModelEventOut, path, body).record()
+
+    def clear_traffic(self, model: str, environment: str, reason: str) -> ModelEvent:
+        """Drop a tenant's run-time routing in an environment."""
+        path = f"{_model_path(model)}/traffic/{_seg(environment)}"
+        return self._write("DELETE", ModelEventOut, path, {"reason": reason}).record()
+
+    def traffic(self, model: str, environment: str) -> TrafficSetting | None:
+        """A tenant's run-time routing in an environment, or None."""
+        response = self._call("GET", f"{_model_path(model)}/traffic/{_seg(environment)}")
+        if response.content.strip() == b"null":
+            return None
+        return self._read(TrafficOut, response).setting()
 
     def remove_alias(self, model: str, alias: str, reason: str) -> ModelEvent:
         """Delete an alias."""

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from modelfleet.config.serving_blocks import RoutingSpec
 from modelfleet.config.spec import FleetSpec
 from modelfleet.registry.queries import VersionQuery
 from modelfleet.registry.records import (
@@ -22,6 +23,7 @@ from modelfleet.registry.records import (
     PromotionBatch,
     PromotionOutcome,
 )
+from modelfleet.registry.traffic import TrafficSetting
 from modelfleet.tracking.queries import RunQuery
 from modelfleet.tracking.records import FleetRunRecord, TenantRunRecord
 
@@ -140,6 +142,20 @@ class Plane(Protocol):
 
     def delete_version(self, model: str, version: str, reason: str) -> None:
         """Delete a version's record (refused while aliased; history stays)."""
+        ...
+
+    def set_traffic(
+        self, model: str, environment: str, routing: RoutingSpec, reason: str
+    ) -> ModelEvent:
+        """Set a tenant's run-time routing in an environment (an event)."""
+        ...
+
+    def clear_traffic(self, model: str, environment: str, reason: str) -> ModelEvent:
+        """Drop a tenant's run-time routing in an environment (an event)."""
+        ...
+
+    def traffic(self, model: str, environment: str) -> TrafficSetting | None:
+        """A tenant's run-time routing in an environment, or None."""
         ...
 
     def close(self) -> None:

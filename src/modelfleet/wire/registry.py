@@ -16,7 +16,8 @@ from modelfleet.registry.records import (
     Signature,
     SignatureField,
 )
-from modelfleet.wire.base import MetricMap, Out, RecordOut, VersionText
+from modelfleet.registry.traffic import TrafficSetting
+from modelfleet.wire.base import MetricMap, Number, Out, RecordOut, VersionText
 
 Status = Literal["candidate", "active", "archived"]
 
@@ -130,3 +131,44 @@ class PromotionBatchOut(RecordOut[PromotionBatch]):
     fleet: str
     environment: str
     outcomes: list[PromotionOutcomeOut]
+
+
+class TrafficOut(Out):
+    """A tenant's run-time routing in one environment, and who set it when and why."""
+
+    model: str
+    environment: str
+    mode: str
+    challenger: str
+    share: Number = None
+    challenger_share: float
+    updated_at: datetime
+    actor: str
+    reason: str
+
+    @classmethod
+    def of_setting(cls, setting: TrafficSetting) -> TrafficOut:
+        """The shape of a setting (its routing flattened)."""
+        routing = setting.routing
+        return cls(
+            model=setting.model,
+            environment=setting.environment,
+            mode=routing.mode,
+            challenger=routing.challenger,
+            share=routing.share,
+            challenger_share=routing.challenger_share,
+            updated_at=setting.updated_at,
+            actor=setting.actor,
+            reason=setting.reason,
+        )
+
+    def setting(self) -> TrafficSetting:
+        """The setting this shape carries."""
+        from modelfleet.config.serving_blocks import RoutingSpec
+
+        routing = RoutingSpec.model_validate(
+            {"mode": self.mode, "challenger": self.challenger, "share": self.share}
+        )
+        return TrafficSetting(
+            self.model, self.environment, routing, self.updated_at, self.actor, self.reason
+        )

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, StringConstraints, WithJsonSchema, model_validator
 
+from modelfleet.config.serving_blocks import RoutingMode
 from modelfleet.wire.base import In
 from modelfleet.wire.rules import ALIAS_RULE
 
@@ -132,3 +133,14 @@ class MetadataPatchIn(In):
         if self.tags is None and self.description is None:
             raise ValueError("give tags and/or description to change")
         return self
+
+
+class TrafficIn(In):
+    """Route a tenant's requests in an environment (replaces the spec's routing until cleared)."""
+
+    mode: Annotated[RoutingMode, Field(description="champion, ab, canary or shadow")]
+    share: Annotated[float, Field(ge=0.0, le=1.0)] | None = Field(
+        default=None, description="share of requests the challenger answers (ab, canary)"
+    )
+    challenger: Annotated[str, ALIAS_RULE] = "challenger"
+    reason: Reason = ""

@@ -154,3 +154,30 @@ def test_registering_a_run_with_its_signature_makes_the_next_minor(
 def test_a_rejected_run_cannot_be_registered(client: Client) -> None:
     with pytest.raises(ConflictError, match="rejected"):
         client.register(run_id_for("s4"))
+
+
+def test_traffic_is_set_read_and_cleared_as_the_planes_caller(
+    client: Client, observer: Client, writer: str
+) -> None:
+    client.set_traffic(S1, "prod", mode="canary", share=0.1, reason="try")
+
+    setting = client.traffic(S1, "prod")
+    assert setting is not None
+    assert (setting.routing.mode, setting.routing.challenger_share, setting.actor) == (
+        "canary",
+        0.1,
+        writer,
+    )
+    client.clear_traffic(S1, "prod", reason="done")
+
+    assert client.traffic(S1, "prod") is None
+    latest = observer.history(S1, limit=2)
+    assert [(e.kind, e.actor) for e in latest] == [
+        ("traffic_cleared", writer),
+        ("traffic_set", writer),
+    ]
+
+
+def test_a_bad_traffic_setting_is_a_usage_error_on_every_plane(client: Client) -> None:
+    with pytest.raises(UsageError):
+        client.set_traffic(S1, "prod", mode="blue-green")

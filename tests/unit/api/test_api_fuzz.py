@@ -26,7 +26,17 @@ JSON = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
     max_leaves=8,
 )
-FIELDS = ["environment", "version", "reason", "tags", "description", "skip_moved"]
+FIELDS = [
+    "environment",
+    "version",
+    "reason",
+    "tags",
+    "description",
+    "skip_moved",
+    "mode",
+    "share",
+    "challenger",
+]
 BODY = st.one_of(
     JSON,
     st.dictionaries(st.sampled_from(FIELDS), JSON, max_size=5),
@@ -46,6 +56,9 @@ ROUTES = [
     ("POST", "/api/v1/models/{a}/{b}/rollback"),
     ("PUT", "/api/v1/models/{a}/{b}/aliases/{c}"),
     ("DELETE", "/api/v1/models/{a}/{b}/aliases/{c}"),
+    ("PUT", "/api/v1/models/{a}/{b}/traffic/{c}"),
+    ("GET", "/api/v1/models/{a}/{b}/traffic/{c}"),
+    ("DELETE", "/api/v1/models/{a}/{b}/traffic/{c}"),
     ("POST", "/api/v1/models/{a}/{b}/versions/{c}/archive"),
     ("PATCH", "/api/v1/models/{a}/{b}/versions/{c}"),
     ("DELETE", "/api/v1/models/{a}/{b}/versions/{c}"),
