@@ -14,12 +14,17 @@ Imports of modelfleet, FastAPI and httpx stay inside the functions: the MLflow v
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
+import signal
+import socket
+import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,6 +149,78 @@ def plain_app(home: Path, model: str) -> Any:
     app.post("/predict")(predict)
 
     return app
+
+
+# ----------------------------------------------------------------------------- processes
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def vm_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+@contextlib.contextmanager
+def server(
+    cmd: list[str], ready: str, log: Path, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A server process (its own session) answering ``ready``; stopped with SIGTERM after."""
+    import httpx
+
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{cmd[0]} exited {proc.returncode}: {log.read_text()[-2000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(ready, timeout=2).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{ready} did not answer in 180 s")
+            time.sleep(0.2)
+        yield proc
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)  # the group of the process started here
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def raw_arm(package: Any, records: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
+    """``package.predict`` back to back on prepared rows, in this process: the upper bound."""
+    table, stamps = plain_table(records, package.meta.timestamp)
+    end = time.perf_counter() + 0.5
+    while time.perf_counter() < end:  # warm-up
+        package.predict(table, stamps)
+    latencies: list[float] = []
+    cpu, start = time.process_time(), time.perf_counter()
+    end = start + seconds
+    while (now := time.perf_counter()) < end:
+        package.predict(table, stamps)
+        latencies.append((time.perf_counter() - now) * 1000)
+    span, cpu = time.perf_counter() - start, time.process_time() - cpu
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "errors": 0,
+        "seconds": span,
+        "req_per_s": len(latencies) / span,
+        "p50_ms": latencies[len(latencies) // 2],
+        "p99_ms": latencies[int(0.99 * len(latencies))],
+        "server_cpu_ms_per_req": cpu * 1000 / len(latencies),
+    }
 
 
 # ----------------------------------------------------------------------------- load generator

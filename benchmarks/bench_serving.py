@@ -28,17 +28,12 @@ Run (from the repository root)::
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,52 +42,6 @@ import _serving_arms as arms
 
 ARMS_SCRIPT = Path(arms.__file__).resolve()
 TARGETS = {"req/s": ">= plain endpoint", "p99": "<= 1.2 x plain endpoint", "vs mlflow": ">= 10x"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _vm_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-@contextlib.contextmanager
-def _server(
-    cmd: list[str], ready: str, log: Path, env: dict[str, str] | None = None
-) -> Iterator[subprocess.Popen[bytes]]:
-    """A server process (its own session) answering ``ready``; stopped with SIGTERM after."""
-    import httpx
-
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
-        )
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{cmd[0]} exited {proc.returncode}: {log.read_text()[-2000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(ready, timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{ready} did not answer in 180 s")
-            time.sleep(0.2)
-        yield proc
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)  # the group of the process started here
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def _load(folder: Path, targets: list[tuple[str, str]], pid: int, args: Any) -> dict[str, Any]:
@@ -121,31 +70,6 @@ def _load(folder: Path, targets: list[tuple[str, str]], pid: int, args: Any) -> 
     return result
 
 
-def raw_arm(package: Any, records: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
-    """``package.predict`` back to back on prepared rows, in this process: the upper bound."""
-    table, stamps = arms.plain_table(records, package.meta.timestamp)
-    end = time.perf_counter() + 0.5
-    while time.perf_counter() < end:  # warm-up
-        package.predict(table, stamps)
-    latencies: list[float] = []
-    cpu, start = time.process_time(), time.perf_counter()
-    end = start + seconds
-    while (now := time.perf_counter()) < end:
-        package.predict(table, stamps)
-        latencies.append((time.perf_counter() - now) * 1000)
-    span, cpu = time.perf_counter() - start, time.process_time() - cpu
-    latencies.sort()
-    return {
-        "requests": len(latencies),
-        "errors": 0,
-        "seconds": span,
-        "req_per_s": len(latencies) / span,
-        "p50_ms": latencies[len(latencies) // 2],
-        "p99_ms": latencies[int(0.99 * len(latencies))],
-        "server_cpu_ms_per_req": cpu * 1000 / len(latencies),
-    }
-
-
 def _body(records: list[dict[str, Any]]) -> str:
     return json.dumps({"records": records})
 
@@ -154,7 +78,7 @@ def plain_runs(
     folder: Path, fleet: arms.Fleet, batches: dict[int, list[dict[str, Any]]], args: Any
 ) -> dict[int, dict[str, Any]]:
     """The hand-written one-model endpoint, for one tenant's records."""
-    port = _free_port()
+    port = arms.free_port()
     cmd = [
         sys.executable,
         str(ARMS_SCRIPT),
@@ -168,7 +92,7 @@ def plain_runs(
     ]
     url = f"http://127.0.0.1:{port}"
     out: dict[int, dict[str, Any]] = {}
-    with _server(cmd, f"{url}/healthz", folder / "plain.log") as proc:
+    with arms.server(cmd, f"{url}/healthz", folder / "plain.log") as proc:
         for size, records in batches.items():
             out[size] = _load(folder, [(f"{url}/predict", _body(records))], proc.pid, args)
     return out
@@ -180,7 +104,7 @@ def modelfleet_runs(
     """``modelfleet serve`` for the whole fleet, each request for the next tenant in turn."""
     import httpx
 
-    port = _free_port()
+    port = arms.free_port()
     exe = str(Path(sys.executable).with_name("modelfleet"))
     cmd = [
         exe,
@@ -200,8 +124,8 @@ def modelfleet_runs(
     url = f"http://127.0.0.1:{port}"
     out: dict[int, dict[str, Any]] = {}
     memory: dict[str, Any] = {}
-    with _server(cmd, f"{url}/healthz", folder / "modelfleet.log") as proc:
-        memory["rss_mb_started"] = _vm_rss_mb(proc.pid)
+    with arms.server(cmd, f"{url}/healthz", folder / "modelfleet.log") as proc:
+        memory["rss_mb_started"] = arms.vm_rss_mb(proc.pid)
         with httpx.Client(timeout=60) as http, bl.stopwatch() as loading:
             for tenant in fleet.tenants:  # load every tenant's model once
                 answer = http.post(
@@ -212,14 +136,14 @@ def modelfleet_runs(
                 answer.raise_for_status()
             memory["cache"] = http.get(f"{url}/readyz").json()["cache"]
         memory["load_all_seconds"] = loading[0]
-        memory["rss_mb_all_loaded"] = _vm_rss_mb(proc.pid)
+        memory["rss_mb_all_loaded"] = arms.vm_rss_mb(proc.pid)
         for size in args.payloads:
             targets = [
                 (predict_url(url, fleet.name, t), _body(arms.batch(per_tenant[t], size)))
                 for t in fleet.tenants
             ]
             out[size] = _load(folder, targets, proc.pid, args)
-        memory["rss_mb_after_load"] = _vm_rss_mb(proc.pid)
+        memory["rss_mb_after_load"] = arms.vm_rss_mb(proc.pid)
         memory["readyz_after"] = httpx.get(f"{url}/readyz").json()["cache"]
     return out, memory
 
@@ -269,7 +193,7 @@ def mlflow_runs(
     if save.returncode != 0:
         return {}, f"saving the model with MLflow failed: {save.stderr.strip()[-400:]}"
     features = list(package.estimator.features)
-    port = _free_port()
+    port = arms.free_port()
     cmd = [
         str(cli),
         "models",
@@ -287,7 +211,7 @@ def mlflow_runs(
     ]
     url = f"http://127.0.0.1:{port}"
     out: dict[int, dict[str, Any]] = {}
-    with _server(cmd, f"{url}/ping", folder / "mlflow.log", env) as proc:
+    with arms.server(cmd, f"{url}/ping", folder / "mlflow.log", env) as proc:
         for size, records in batches.items():
             table, stamps = arms.plain_table(records, package.meta.timestamp)
             matrix = package.frame(table, stamps).to_matrix(features, family="lightgbm")
@@ -393,7 +317,8 @@ def main() -> None:
         assert first is not None
         batches = {n: arms.batch(per_tenant[fleet.tenants[0]], n) for n in args.payloads}
         results: dict[str, dict[int, dict[str, Any]]] = {}
-        results["raw predict"] = {n: raw_arm(first, b, args.seconds) for n, b in batches.items()}
+        raw = {n: arms.raw_arm(first, b, args.seconds) for n, b in batches.items()}
+        results["raw predict"] = raw
         print("raw predict done", flush=True)
         results["plain endpoint"] = plain_runs(folder, fleet, batches, args)
         print("plain endpoint done", flush=True)
