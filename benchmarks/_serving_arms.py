@@ -275,9 +275,11 @@ def run_load(
     for thread in threads:
         thread.start()
     time.sleep(warmup)
+    machine0, mine0 = _machine_cpu(), time.process_time()
     cpu0, window[0] = tree_cpu(server_pid), time.perf_counter()
     time.sleep(seconds)
     cpu1, window[1] = tree_cpu(server_pid), time.perf_counter()
+    machine1, mine1 = _machine_cpu(), time.process_time()
     stop.set()
     for thread in threads:
         thread.join()
@@ -296,9 +298,21 @@ def run_load(
         "p99_ms": _quantile(latencies, 0.99),
         "server_cpu_s": cpu1 - cpu0,
         "server_cpu_ms_per_req": (cpu1 - cpu0) * 1000 / done if done else None,
-        "loadgen_cpu_s": own_cpu,
+        "loadgen_cpu_s": own_cpu,  # warm-up included
+        "loadgen_cores": (mine1 - mine0) / span,
+        # Busy cores of everything else on the machine (not server, not load generator), and
+        # the hypervisor's steal: both should be near 0 for a clean run.
+        "other_cores": (machine1[0] - machine0[0] - (cpu1 - cpu0) - (mine1 - mine0)) / span,
+        "steal_cores": (machine1[1] - machine0[1]) / span,
         "failures": failures,
     }
+
+
+def _machine_cpu() -> tuple[float, float]:
+    """(busy, steal) CPU seconds of all cores since boot, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+    busy = sum(values[:7]) - values[3] - values[4]  # user..softirq less idle and iowait
+    return busy / bl._TICKS, values[7] / bl._TICKS
 
 
 def _quantile(values: list[float], q: float) -> float | None:

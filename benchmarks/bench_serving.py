@@ -252,6 +252,8 @@ def report(results: dict[str, dict[int, dict[str, Any]]], sizes: list[int]) -> s
                     run["server_cpu_ms_per_req"],
                     _ratio(run, base, "server_cpu_ms_per_req"),
                     run["errors"],
+                    run.get("loadgen_cores"),
+                    run.get("other_cores"),
                 ]
             )
     headers = [
@@ -264,6 +266,8 @@ def report(results: dict[str, dict[int, dict[str, Any]]], sizes: list[int]) -> s
         "CPU ms/req",
         "CPU x plain",
         "errors",
+        "loadgen cores",
+        "other cores",
     ]
     return bl.table(headers, rows)
 
@@ -302,6 +306,7 @@ def main() -> None:
     parser.add_argument("--mlflow-venv", default=str(bl.REPO_ROOT / ".venv-bench"))
     parser.add_argument("--no-mlflow", action="store_true")
     parser.add_argument("--profile", action="store_true", help="where modelfleet's time goes")
+    parser.add_argument("--profile-only", action="store_true", help="the profile, no arms")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="modelfleet-bench-serving-"))
     try:
@@ -316,6 +321,16 @@ def main() -> None:
             first = first or package
         assert first is not None
         batches = {n: arms.batch(per_tenant[fleet.tenants[0]], n) for n in args.payloads}
+        if args.profile_only:
+            import _serving_profile
+
+            found = _serving_profile.profile(fleet, per_tenant, batches)
+            print(_serving_profile.render(found))
+            path = bl.write_result(
+                "serving-profile", {"args": vars(args), "machine": bl.machine_info(), **found}
+            )
+            print(f"\nwrote {path.relative_to(bl.REPO_ROOT)}")
+            return
         results: dict[str, dict[int, dict[str, Any]]] = {}
         raw = {n: arms.raw_arm(first, b, args.seconds) for n, b in batches.items()}
         results["raw predict"] = raw
