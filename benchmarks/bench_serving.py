@@ -46,6 +46,9 @@ TARGETS = {"req/s": ">= plain endpoint", "p99": "<= 1.2 x plain endpoint", "vs m
 
 def _load(folder: Path, targets: list[tuple[str, str]], pid: int, args: Any) -> dict[str, Any]:
     """One closed-loop run of the load generator (its own process) against ``targets``."""
+    if args.wait_quiet:  # let someone else's test run finish first (a shared machine)
+        waited, busy = bl.wait_for_quiet(args.wait_quiet)
+        print(f"waited {waited:.0f} s for quiet ({busy:.2f} busy cores)", flush=True)
     path = folder / "targets.json"
     path.write_text(json.dumps(targets))
     cmd = [
@@ -305,6 +308,9 @@ def main() -> None:
     parser.add_argument("--payloads", type=int, nargs="+", default=[1, 100])
     parser.add_argument("--mlflow-venv", default=str(bl.REPO_ROOT / ".venv-bench"))
     parser.add_argument("--no-mlflow", action="store_true")
+    parser.add_argument(
+        "--wait-quiet", type=float, default=0.0, help="before each run, wait up to this many s"
+    )
     parser.add_argument("--profile", action="store_true", help="where modelfleet's time goes")
     parser.add_argument("--profile-only", action="store_true", help="the profile, no arms")
     args = parser.parse_args()
