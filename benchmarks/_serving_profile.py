@@ -94,7 +94,7 @@ def _sections(fleet: arms.Fleet, per_tenant: dict[str, list[dict[str, Any]]], si
     from modelfleet.scoring import Scorer
     from modelfleet.scoring.inputs import records_table
     from modelfleet.scoring.log import _Entry, rows_of
-    from modelfleet.serving.app import _answer
+    from modelfleet.serving.answers import answer
     from modelfleet.store import open_store
     from modelfleet.wire.scoring import PredictIn
 
@@ -140,7 +140,7 @@ def _sections(fleet: arms.Fleet, per_tenant: dict[str, list[dict[str, Any]]], si
         ),
         "argsort + take": step_sort,
         "package.predict (sorted)": step_predict,
-        "_answer + model_dump_json": lambda i: _answer(predictions[i % n]).model_dump_json(),
+        "answer + model_dump_json": lambda i: answer(predictions[i % n]).model_dump_json(),
         "log entry (submit's work)": lambda i: _Entry(
             predictions[i % n], fleet.name, tenants[i % n], inputs[i % n].records, datetime.now(UTC)
         ),
