@@ -73,6 +73,30 @@ def _bad_value(kind: str, value: Any) -> str | None:
     return None
 
 
+# The Python types a column of each kind may hold without a look at each value: a set of the
+# values' types (one C-level pass) decides; anything else (a float in an integer column, a
+# string in a number column) takes the value-by-value check, which names the row.
+_PLAIN: dict[str, frozenset[type]] = {
+    "number": frozenset({int, float, type(None)}),
+    "integer": frozenset({int, type(None)}),
+    "text": frozenset({str, type(None)}),
+    "boolean": frozenset({bool, type(None)}),
+}
+
+
+def _fast_column(kind: str, values: list[Any]) -> pa.Array | None:
+    """The column as Arrow when every value is plainly of ``kind`` (and finite), else None."""
+    if not set(map(type, values)) <= _PLAIN[kind]:
+        return None
+    column = pa.array(values, type=_arrow_type(kind))
+    if kind == "number" and column.null_count < len(column):
+        numbers = column.to_numpy(zero_copy_only=False)  # nulls read as NaN here
+        valid = column.is_valid().to_numpy(zero_copy_only=False)
+        if not np.isfinite(numbers[valid]).all():
+            return None  # NaN or infinity sent: the value-by-value check says where
+    return column
+
+
 def _arrow_type(kind: str) -> pa.DataType:
     return {
         "text": pa.string(),
@@ -153,6 +177,10 @@ def records_table(
         for field in inputs:  # one pass per column, then one Arrow conversion
             kind = _kind(field)
             values = [record[field.name] for record in records]
+            fast = _fast_column(kind, values)
+            if fast is not None:  # every value of a plain type: no look at each value
+                columns[field.name] = fast
+                continue
             for row, value in enumerate(values):
                 why = _bad_value(kind, value)
                 if why is not None:

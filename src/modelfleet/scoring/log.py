@@ -13,8 +13,8 @@ bound. :meth:`close` (the server's shutdown, on SIGTERM) writes everything still
 
 from __future__ import annotations
 
-import json
 import logging
+import math
 import queue
 import threading
 import time
@@ -24,15 +24,16 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 import numpy as np
+import orjson
 
 from modelfleet.errors import ModelfleetError
 from modelfleet.scoring.service import Prediction
-from modelfleet.store import MetadataStore, PredictionRow
+from modelfleet.store import MetadataStore
 
 log = logging.getLogger("modelfleet.scoring.log")
 
 DEFAULT_QUEUE_REQUESTS: Final = 10_000
-DEFAULT_BATCH_ROWS: Final = 5_000
+DEFAULT_BATCH_ROWS: Final = 1_000  # short writes: the writer never holds the GIL for long
 DEFAULT_FLUSH_SECONDS: Final = 0.2
 RETRIES: Final = 3
 
@@ -62,29 +63,24 @@ def _utc(stamps: np.ndarray) -> list[datetime]:
     return [datetime.fromtimestamp(int(us) / 1e6, UTC) for us in micros]
 
 
-def rows_of(entry: _Entry) -> list[PredictionRow]:
-    """The store rows of one answered request: one per record, in record order."""
+def rows_of(entry: _Entry) -> list[tuple[object, ...]]:
+    """The store rows of one answered request, in record order (``predictions.COLUMNS``)."""
     p = entry.prediction
     latency = p.seconds * 1000.0
+    head = (p.request_id,)
+    tail = (entry.fleet, entry.tenant, p.environment, p.version, p.arm)
+    values = [float(v) if math.isfinite(v) else None for v in p.values.tolist()]
     return [
-        PredictionRow(
-            request_id=p.request_id,
-            position=position,
-            fleet=entry.fleet,
-            tenant=entry.tenant,
-            environment=p.environment,
-            version=p.version,
-            arm=p.arm,
-            ts=ts,
-            value=float(value) if np.isfinite(value) else None,
-            inputs=json.dumps(record, default=str, separators=(",", ":")),
-            latency_ms=latency,
-            logged_at=entry.logged_at,
-        )
+        (*head, position, *tail, ts, value, _json(record), latency, entry.logged_at)
         for position, (record, ts, value) in enumerate(
-            zip(entry.records, _utc(p.timestamps), p.values, strict=True)
+            zip(entry.records, _utc(p.timestamps), values, strict=True)
         )
     ]
+
+
+def _json(record: Any) -> str:
+    """A record as compact JSON text (anything JSON cannot hold as its text)."""
+    return orjson.dumps(record, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 class PredictionLog:
@@ -171,7 +167,7 @@ class PredictionLog:
         rows = [row for entry in batch for row in rows_of(entry)]
         for attempt in range(RETRIES + 1):
             try:
-                self._store.add_predictions(rows)
+                self._store.add_prediction_tuples(rows)
             except ModelfleetError as exc:
                 if attempt == RETRIES:
                     log.error("prediction log: %d row(s) not written: %s", len(rows), exc)

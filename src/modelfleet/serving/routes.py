@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Header, Query, Request
+from fastapi.responses import Response
 
 from modelfleet.api.params import FleetPath, TenantPath
 from modelfleet.api.responses import ResponseTable, error_answer
@@ -26,7 +27,7 @@ from modelfleet.scoring.forecaster import forecast
 from modelfleet.scoring.log import PredictionLog
 from modelfleet.scoring.overrides import TrafficOverrides
 from modelfleet.scoring.routed import ScoreWith, score_routed
-from modelfleet.serving.answers import answer
+from modelfleet.serving.answers import answer_json
 from modelfleet.serving.metrics import ServerMetrics
 from modelfleet.serving.request_log import request_id_of
 from modelfleet.wire.scoring import ForecastIn, PredictIn, PredictOut
@@ -94,7 +95,7 @@ class Serving:
         routing_key: str | None,
         explain: bool,
         background: BackgroundTasks,
-    ) -> PredictOut:
+    ) -> Response:
         """Route, score, count and log one request; schedule its shadow."""
         started = time.perf_counter()
         status = "5xx"
@@ -117,7 +118,7 @@ class Serving:
             self.metrics.fallbacks.labels(fleet, tenant).inc()
         if routed.shadow is not None:
             background.add_task(self._shadow, routed.shadow, fleet, tenant, logged)
-        return answer(prediction)
+        return answer_json(prediction)
 
     def _shadow(
         self, job: Callable[[], Prediction | None], fleet: str, tenant: str, logged: Sequence[Any]
@@ -146,7 +147,7 @@ def scoring_router(serving: Serving) -> APIRouter:
         request_id: RequestId = None,
         routing_key: RoutingKey = None,
         explain: Explain = False,
-    ) -> PredictOut:
+    ) -> Response:
         """Score records with the tenant's model of this server's environment."""
         serving.check_fleet(fleet)
         rid = request_id_of(request.scope) or request_id or uuid.uuid4().hex
@@ -177,7 +178,7 @@ def scoring_router(serving: Serving) -> APIRouter:
         request_id: RequestId = None,
         routing_key: RoutingKey = None,
         explain: Explain = False,
-    ) -> PredictOut:
+    ) -> Response:
         """Forecast dates (or the next ``horizon`` periods) from the tenant's stored history."""
         serving.check_fleet(fleet)
         spec = serving.specs.get(fleet)

@@ -210,6 +210,12 @@ class MetadataStore:
             with self._writing(f"log {len(rows)} prediction(s)") as connection:
                 predictions.insert_predictions(connection, rows)
 
+    def add_prediction_tuples(self, rows: Sequence[tuple[object, ...]]) -> None:
+        """Append logged predictions given as tuples (``predictions.COLUMNS`` order)."""
+        if rows:
+            with self._writing(f"log {len(rows)} prediction(s)") as connection:
+                predictions.insert_prediction_tuples(connection, rows)
+
     def list_predictions(
         self, fleet: str, tenant: str | None = None, limit: int = 1000
     ) -> list[predictions.PredictionRow]:

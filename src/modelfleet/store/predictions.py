@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Column, Connection, Float, Index, Integer, String, Table, Text, func, select
 
@@ -56,10 +57,51 @@ class PredictionRow:
     logged_at: datetime
 
 
+COLUMNS: tuple[str, ...] = (
+    "request_id",
+    "position",
+    "fleet",
+    "tenant",
+    "environment",
+    "version",
+    "arm",
+    "ts",
+    "value",
+    "inputs",
+    "latency_ms",
+    "logged_at",
+)
+_TIMES = (COLUMNS.index("ts"), COLUMNS.index("logged_at"))
+# SQLAlchemy's own text form of a DateTime on SQLite, so rows read back through the table.
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
+
+
 def insert_predictions(connection: Connection, rows: Sequence[PredictionRow]) -> None:
     """Write ``rows`` in one executemany."""
-    if rows:
-        connection.execute(predictions.insert(), [asdict(row) for row in rows])
+    insert_prediction_tuples(connection, [tuple(asdict(row).values()) for row in rows])
+
+
+def insert_prediction_tuples(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Write rows given as tuples in :data:`COLUMNS` order (times aware UTC): one executemany
+    straight to the driver, without per-value type processing (the log's hot path)."""
+    if not rows:
+        return
+    dialect = connection.dialect
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO predictions ({', '.join(COLUMNS)}) "
+        f"VALUES ({', '.join(mark for _ in COLUMNS)})"
+    )
+    if dialect.name == "sqlite":  # naive UTC text, as the UTCDateTime column stores it
+        rows = [_sqlite_times(row) for row in rows]
+    connection.exec_driver_sql(sql, list(rows))
+
+
+def _sqlite_times(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    values = list(row)
+    for at in _TIMES:
+        values[at] = values[at].astimezone(UTC).strftime(_SQLITE_TIME)
+    return tuple(values)
 
 
 def select_predictions(
