@@ -163,7 +163,7 @@ def _sections(fleet: arms.Fleet, per_tenant: dict[str, list[dict[str, Any]]], si
     }
     with bl.stopwatch() as wall:
         cpu = time.process_time()
-        store.add_predictions(rows)
+        store.add_prediction_tuples(rows)
         cpu = time.process_time() - cpu
     timed["log writer: add_predictions"] = {
         "wall_ms": wall[0] * 1000 / len(entries),
