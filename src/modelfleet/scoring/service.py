@@ -27,6 +27,7 @@ from modelfleet.scoring.cache import CacheStats, Loaded, ModelCache
 from modelfleet.scoring.explain import Explanation
 from modelfleet.scoring.explain import explain as explain_rows
 from modelfleet.scoring.inputs import records_table
+from modelfleet.scoring.watch import RegistryWatch
 from modelfleet.store import MetadataStore
 from modelfleet.training.package import ModelPackage
 
@@ -79,23 +80,23 @@ class _CountingSource:
 
 
 class _AliasTable:
-    """Which version an environment's alias names, re-read at most every ``ttl`` seconds."""
+    """Which version an environment's alias names, re-read when the registry changed."""
 
-    def __init__(self, store: MetadataStore, ttl: float) -> None:
-        self._store, self._ttl = store, ttl
+    def __init__(self, store: MetadataStore, watch: RegistryWatch) -> None:
+        self._store, self._watch = store, watch
         self._lock = threading.Lock()
-        self._seen: dict[str, tuple[float, ModelVersion]] = {}
+        self._seen: dict[str, tuple[int, ModelVersion]] = {}
 
     def resolve(self, model: str, environment: str) -> ModelVersion:
         ref = f"{model}@{environment}"
-        now = time.monotonic()
+        generation = self._watch.generation()
         with self._lock:
             hit = self._seen.get(ref)
-        if hit is not None and now - hit[0] < self._ttl:
+        if hit is not None and hit[0] == generation:
             return hit[1]
         version = resolve(self._store, ref)  # NotFoundError names the model and alias
         with self._lock:
-            self._seen[ref] = (now, version)
+            self._seen[ref] = (generation, version)
         return version
 
 
@@ -110,7 +111,8 @@ class Scorer:
     ) -> None:
         self.limits = limits or ScoringLimits()
         self._artifacts = artifacts
-        self._aliases = _AliasTable(store, self.limits.alias_ttl_seconds)
+        self.watch = RegistryWatch(store, self.limits.alias_ttl_seconds)
+        self._aliases = _AliasTable(store, self.watch)
         self.cache = ModelCache(self.limits.max_models, self.limits.max_model_bytes)
 
     def version(self, fleet: str, tenant: str, alias: str) -> ModelVersion:

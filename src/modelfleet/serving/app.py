@@ -87,7 +87,7 @@ def create_app(
         routing={name: block.routing for name, block in blocks.items()},
         specs=by_fleet,
         online=online,
-        overrides=TrafficOverrides(store, scorer.limits.alias_ttl_seconds),
+        overrides=TrafficOverrides(store, scorer.watch),
     )
 
     @asynccontextmanager

@@ -13,7 +13,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Final
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import DBAPIError
 
 from modelfleet.errors import NotFoundError
@@ -22,6 +22,7 @@ from modelfleet.store.engine import build_engines
 from modelfleet.store.migrate import current_revision, ensure_schema
 from modelfleet.store.registry.fast import AliasLookup
 from modelfleet.store.registry.rows import VersionRow
+from modelfleet.store.registry.schema import model_events
 from modelfleet.store.registry.search import refresh_statistics, statistics_missing
 from modelfleet.store.registry.traffic import TrafficRow, traffic_of
 from modelfleet.store.registry.tx import RegistryTx
@@ -198,6 +199,14 @@ class MetadataStore:
         with self._writing(f"record {len(bundles)} run(s)") as connection:
             runs.insert_bundles(connection, bundles)
             tenants.upsert_tenants(connection, (bundle.run for bundle in bundles))
+
+    def registry_generation(self) -> int:
+        """The newest registry event's id: it changes whenever an alias, a version's status or a
+        traffic setting does, so a reader's cache stays valid while it does not (one read of
+        the primary key's end)."""
+        with self._reading("read the registry's generation") as connection:
+            found = connection.execute(select(func.max(model_events.c.id))).scalar()
+            return int(found or 0)
 
     def traffic_of(self, model: str, environment: str) -> TrafficRow | None:
         """A tenant's run-time traffic setting in one environment (one indexed read)."""
