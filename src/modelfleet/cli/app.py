@@ -17,6 +17,7 @@ from modelfleet.cli import (
     demo,
     doctor,
     features,
+    forecast,
     lifecycle,
     models,
     predict,
@@ -50,6 +51,7 @@ lifecycle.register(app)
 server.register(app)
 serve.register(app)
 predict.register(app)
+forecast.register(app)
 traffic.register(app)
 demo.register(app)
 doctor.register(app)
