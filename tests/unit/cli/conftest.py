@@ -47,6 +47,14 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         if name.startswith("MODELFLEET_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("COLUMNS", WIDE)
+    # Rich fixes a console's width for good when COLUMNS is set as the console is made, and the
+    # CLI's module-level consoles are made once per process, by whichever test imports them
+    # first (in the full suite, under some other test's environment). Let them follow COLUMNS
+    # for this test, whatever width they were made with.
+    from modelfleet.cli import render, render_fleet_runs
+
+    for module in (render, render_fleet_runs):
+        monkeypatch.setattr(module.console, "_width", None)
 
 
 @pytest.fixture
