@@ -7,6 +7,8 @@ SQLite store and artifact folder; requests go through Starlette's test client.
 from __future__ import annotations
 
 import io
+import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +21,7 @@ import yaml
 from fastapi.testclient import TestClient
 
 import modelfleet
+from modelfleet.cli.app import main
 from modelfleet.client import Client
 from modelfleet.config.spec import load_spec
 from modelfleet.data.demo import DemoData, generate_demo_data
@@ -113,3 +116,21 @@ def first(served: Served) -> tuple[str, ModelVersion]:
     """The first tenant and its dev version."""
     tenant = served.tenants[0]
     return tenant, served.client.resolve(f"{served.fleet}/{tenant}@dev")
+
+
+@pytest.fixture
+def run_cli(served: Served, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``run_cli(*args)``: ``modelfleet *args`` in this process on the served home; exit code."""
+
+    def run(*args: str) -> int:
+        for name in [n for n in os.environ if n.startswith("MODELFLEET_")]:
+            monkeypatch.delenv(name)
+        monkeypatch.setenv("MODELFLEET_HOME", str(served.client.settings.home))
+        monkeypatch.setattr(sys, "argv", ["modelfleet", *args])
+        try:
+            main()
+        except SystemExit as exc:
+            return exc.code if isinstance(exc.code, int) else 0
+        return 0
+
+    return run

@@ -8,8 +8,6 @@ source. Batch answers must equal the versions' holdout predictions.
 from __future__ import annotations
 
 import csv
-import os
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,22 +16,9 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from modelfleet.cli.app import main
 from modelfleet.training.metrics import compute_metrics
 
 from .conftest import Served
-
-
-def _run(monkeypatch: pytest.MonkeyPatch, served: Served, *args: str) -> int:
-    for name in [n for n in os.environ if n.startswith("MODELFLEET_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("MODELFLEET_HOME", str(served.client.settings.home))
-    monkeypatch.setattr(sys, "argv", ["modelfleet", *args])
-    try:
-        main()
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 0
-    return 0
 
 
 def _input(
@@ -56,14 +41,12 @@ def _input(
 
 
 def test_batch_predictions_of_the_holdout_equal_each_versions_recorded_metrics(
-    served: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, holdout_of: Any
+    served: Served, tmp_path: Path, run_cli: Any, holdout_of: Any
 ) -> None:
     source, by_store = _input(served, tmp_path)
     output = tmp_path / "out" / "predictions.parquet"
 
-    code = _run(
-        monkeypatch,
-        served,
+    code = run_cli(
         "predict",
         str(served.demo.spec_path),
         "--env",
@@ -91,16 +74,14 @@ def test_batch_predictions_of_the_holdout_equal_each_versions_recorded_metrics(
 def test_a_tenant_that_cannot_be_scored_is_listed_and_the_others_are_written(
     served: Served,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    run_cli: Any,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     stranger = {"date": "2023-07-01", "store_id": "999", "sales": "", "promo": "0", "open": "1"}
     source, by_store = _input(served, tmp_path, [stranger])
     output = tmp_path / "predictions.csv"
 
-    code = _run(
-        monkeypatch,
-        served,
+    code = run_cli(
         "predict",
         str(served.demo.spec_path),
         "--env",
@@ -122,15 +103,13 @@ def test_a_tenant_that_cannot_be_scored_is_listed_and_the_others_are_written(
 
 @pytest.mark.parametrize("bad", [["--output", "x.txt"], ["--input", "nowhere.csv"]])
 def test_bad_paths_are_refused_before_scoring(
-    served: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad: list[str]
+    served: Served, tmp_path: Path, run_cli: Any, bad: list[str]
 ) -> None:
     source, _ = _input(served, tmp_path)
     args = {"--input": str(source), "--output": str(tmp_path / "o.parquet")}
     args[bad[0]] = str(tmp_path / bad[1])
 
-    code = _run(
-        monkeypatch,
-        served,
+    code = run_cli(
         "predict",
         str(served.demo.spec_path),
         "--env",

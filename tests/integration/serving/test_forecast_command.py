@@ -3,36 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from modelfleet.cli.app import main
 
 from .conftest import Served
 
 COVARIATES = ("promo", "open", "holiday")
 
 
-def _run(monkeypatch: pytest.MonkeyPatch, served: Served, *args: str) -> int:
-    for name in [n for n in os.environ if n.startswith("MODELFLEET_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("MODELFLEET_HOME", str(served.client.settings.home))
-    monkeypatch.setattr(sys, "argv", ["modelfleet", *args])
-    try:
-        main()
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 0
-    return 0
-
-
 def test_forecast_of_a_dates_file_prints_the_servers_values_as_json_lines(
     served: Served,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    run_cli: Any,
     capsys: pytest.CaptureFixture[str],
     holdout_of: Any,
     path_of: Any,
@@ -51,9 +35,7 @@ def test_forecast_of_a_dates_file_prints_the_servers_values_as_json_lines(
     ]
     capsys.readouterr()
 
-    code = _run(
-        monkeypatch,
-        served,
+    code = run_cli(
         "forecast",
         f"{served.fleet}/{tenant}",
         "--spec",
@@ -73,14 +55,12 @@ def test_forecast_of_a_dates_file_prints_the_servers_values_as_json_lines(
 
 @pytest.mark.parametrize("content", ["not json", '{"date": "2024-01-01"}'])
 def test_a_dates_file_that_is_not_a_json_list_is_refused(
-    served: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str
+    served: Served, tmp_path: Path, run_cli: Any, content: str
 ) -> None:
     source = tmp_path / "dates.json"
     source.write_text(content)
 
-    code = _run(
-        monkeypatch,
-        served,
+    code = run_cli(
         "forecast",
         f"{served.fleet}/1",
         "--spec",

@@ -61,6 +61,7 @@ def running(served: Served) -> Iterator[Running]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # its own process group: a fallback kill reaches the workers
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + STARTUP_SECONDS
@@ -72,15 +73,27 @@ def running(served: Served) -> Iterator[Running]:
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
+                _stop(process)
                 _, err = process.communicate(timeout=5)
                 pytest.fail(f"modelfleet serve did not start: {err}")
             time.sleep(0.1)
         yield Running(url, process)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    """Stop the server as an operator would (SIGTERM: uvicorn stops its workers), and kill
+    its whole process group only if it does not stop. A SIGKILL of the parent alone (as on an
+    xdist worker that ran this module's other tests) left its worker processes running."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
 
 
 def test_every_tenant_answers_over_http_with_the_in_process_predictions(
