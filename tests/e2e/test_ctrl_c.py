@@ -30,11 +30,22 @@ class Interrupted:
     stderr: str
 
 
-def _wait_for_files(folder: Path, timeout: float) -> None:
+def _wait_for_files(
+    folder: Path, process: subprocess.Popen[bytes], stderr: Path, timeout: float
+) -> None:
+    """Wait until a tenant started fitting; fail with the run's stderr if it ended or hung."""
     deadline = time.monotonic() + timeout
     while not any(folder.iterdir()):
+        if process.poll() is not None:
+            raise AssertionError(
+                f"train exited {process.returncode} before any tenant started fitting:\n"
+                + stderr.read_text(errors="replace")[-4000:]
+            )
         if time.monotonic() > deadline:
-            raise AssertionError(f"no tenant started fitting within {timeout}s")
+            raise AssertionError(
+                f"no tenant started fitting within {timeout}s; stderr so far:\n"
+                + stderr.read_text(errors="replace")[-4000:]
+            )
         time.sleep(0.05)
 
 
@@ -70,7 +81,7 @@ def interrupted(
             stderr=err,
         )
         try:
-            _wait_for_files(markers, timeout=60)
+            _wait_for_files(markers, process, root / "stderr.txt", timeout=180)
             process.send_signal(signal.SIGINT)
             returncode = process.wait(timeout=60)
         finally:
