@@ -38,7 +38,8 @@ class Limits:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     max_url_bytes: int = DEFAULT_MAX_URL_BYTES
     max_query_params: int = DEFAULT_MAX_QUERY_PARAMS
-    max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
+    # None: no scan, for apps whose routes parse bodies with a depth-bounded parser (orjson)
+    max_json_depth: int | None = DEFAULT_MAX_JSON_DEPTH
 
 
 def json_depth(body: bytes) -> int:
@@ -104,13 +105,11 @@ class RequestLimits:
         if more:
             await _answer(send, 413, TOO_LARGE, _body_message(self.limits.max_body_bytes))
             return
-        json_body = _is_json(scope.get("headers", []))
-        depth = nesting(body, self.limits.max_json_depth + 1) if json_body else 0
-        if depth > self.limits.max_json_depth:
-            message = (
-                f"the JSON body nests {depth} levels deep; at most "
-                f"{self.limits.max_json_depth} are accepted"
-            )
+        most = self.limits.max_json_depth
+        json_body = most is not None and _is_json(scope.get("headers", []))
+        depth = nesting(body, most + 1) if most is not None and json_body else 0
+        if most is not None and depth > most:
+            message = f"the JSON body nests {depth} levels deep; at most {most} are accepted"
             await _answer(send, 413, TOO_LARGE, message)
             return
         await self.app(scope, _replay(body, receive), send)

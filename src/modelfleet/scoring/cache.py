@@ -51,6 +51,11 @@ class ModelCache:
         self._lock = threading.Lock()
         self._bytes = self._hits = self._loads = self._evictions = 0
 
+    def holds(self, key: str) -> bool:
+        """Whether ``key``'s package is loaded (no hit is counted, its place is not moved)."""
+        with self._lock:
+            return key in self._entries
+
     def get(self, key: str, load: Callable[[], Loaded]) -> ModelPackage:
         """The package of ``key``, loaded with ``load`` on first use."""
         with self._lock:

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
+from itertools import chain
 from typing import Any, Final
 
 import numpy as np
@@ -70,6 +73,8 @@ def _bad_value(kind: str, value: Any) -> str | None:
         return "is NaN or infinite; send null for a missing value"
     if kind == "integer" and isinstance(value, float) and not value.is_integer():
         return "is not a whole number"
+    if isinstance(value, int) and abs(value) > _EXACT:
+        return "is too large (at most 2**53 in magnitude: models read numbers as float64)"
     return None
 
 
@@ -84,11 +89,18 @@ _PLAIN: dict[str, frozenset[type]] = {
 }
 
 
+_EXACT: Final = 2**53  # float64 holds every whole number up to here
+_JSON_SCALARS: Final = frozenset({int, float, str, bool, type(None)})
+
+
 def _fast_column(kind: str, values: list[Any]) -> pa.Array | None:
     """The column as Arrow when every value is plainly of ``kind`` (and finite), else None."""
     if not set(map(type, values)) <= _PLAIN[kind]:
         return None
-    column = pa.array(values, type=_arrow_type(kind))
+    try:
+        column = pa.array(values, type=_arrow_type(kind))
+    except (pa.ArrowException, OverflowError):
+        return None  # a whole number too large for float64: the value check names it
     if kind == "number" and column.null_count < len(column):
         numbers = column.to_numpy(zero_copy_only=False)  # nulls read as NaN here
         valid = column.is_valid().to_numpy(zero_copy_only=False)
@@ -97,10 +109,65 @@ def _fast_column(kind: str, values: list[Any]) -> pa.Array | None:
     return column
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """What the fast path needs of a signature, worked out once per signature."""
+
+    kinds: tuple[str, ...]
+    struct: pa.StructType
+    numeric: tuple[int, ...]  # positions of number and integer columns
+    whole: tuple[int, ...]  # positions, among ``numeric``, of the integer columns
+
+
+@lru_cache(maxsize=4096)
+def _layout(inputs: tuple[SignatureField, ...]) -> _Layout:
+    kinds = tuple(_kind(field) for field in inputs)
+    numeric = tuple(i for i, kind in enumerate(kinds) if kind in ("number", "integer"))
+    return _Layout(
+        kinds=kinds,
+        struct=pa.struct([(f.name, _arrow_type(k)) for f, k in zip(inputs, kinds, strict=True)]),
+        numeric=numeric,
+        whole=tuple(j for j, i in enumerate(numeric) if kinds[i] == "integer"),
+    )
+
+
+def _fast_table(
+    records: Sequence[Mapping[str, Any]], inputs: tuple[SignatureField, ...]
+) -> pa.Table | None:
+    """All records as one table in one Arrow conversion (a struct array), when nothing can be
+    mis-read; None sends the records to the column-by-column check, which names the row.
+
+    Arrow would read ``true`` as 1.0 in a number column, so booleans take this path only when
+    no column is numeric; the numeric columns are then checked together, as one matrix:
+    finite, and whole numbers (at most 2**53) where the column takes integers.
+    """
+    layout = _layout(inputs)
+    types = set(map(type, chain.from_iterable(r.values() for r in records)))
+    if not types <= _JSON_SCALARS or (bool in types and layout.numeric):
+        return None
+    try:
+        arrays = pa.array(records, type=layout.struct).flatten()
+    except (pa.ArrowException, OverflowError, TypeError):
+        return None  # e.g. a string in a number column
+    if layout.numeric and float in types:
+        columns = [arrays[i] for i in layout.numeric]
+        matrix = np.column_stack([c.to_numpy(zero_copy_only=False) for c in columns])
+        missing = np.isnan(matrix)
+        # Each null reads as one NaN: more NaNs than nulls means a NaN was sent.
+        if int(missing.sum()) != sum(c.null_count for c in columns) or np.isinf(matrix).any():
+            return None
+        if layout.whole:
+            ints = matrix[:, layout.whole]
+            given = ints[~missing[:, layout.whole]]
+            if not (given == np.floor(given)).all() or np.abs(given).max(initial=0) > _EXACT:
+                return None  # 2.5 where a whole number belongs
+    return pa.table(dict(zip((f.name for f in inputs), arrays, strict=True)))
+
+
 def _arrow_type(kind: str) -> pa.DataType:
     return {
         "text": pa.string(),
-        "integer": pa.int64(),
+        "integer": pa.float64(),  # models read every number as float64; whole ones are exact
         "number": pa.float64(),
         "boolean": pa.bool_(),
     }[kind]
@@ -181,6 +248,9 @@ def records_table(
     problems = _check_shape(records, set(required), required)
     if not problems:
         stamps = parse_timestamps([r[meta.timestamp] for r in records], problems, meta.timestamp)
+        whole = _fast_table(records, tuple(inputs)) if not problems and inputs else None
+        if whole is not None:
+            return whole, stamps
         columns: dict[str, pa.Array] = {}
         for field in inputs:  # one pass per column, then one Arrow conversion
             kind = _kind(field)

@@ -24,6 +24,15 @@ class TrafficOverrides:
         self._lock = threading.Lock()
         self._seen: dict[tuple[str, str], tuple[int, RoutingSpec | None]] = {}
 
+    def peek(self, model: str, environment: str) -> tuple[bool, RoutingSpec | None]:
+        """``(known, routing)`` from what was read in this generation, without a query."""
+        generation = self._watch.peek()
+        with self._lock:
+            hit = self._seen.get((model, environment))
+        if generation is None or hit is None or hit[0] != generation:
+            return False, None
+        return True, hit[1]
+
     def routing(self, model: str, environment: str) -> RoutingSpec | None:
         """The run-time routing of ``model`` in ``environment`` (None: none is set)."""
         key = (model, environment)

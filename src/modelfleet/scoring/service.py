@@ -87,6 +87,15 @@ class _AliasTable:
         self._lock = threading.Lock()
         self._seen: dict[str, tuple[int, ModelVersion]] = {}
 
+    def peek(self, model: str, environment: str) -> ModelVersion | None:
+        """The version resolved in this generation, or None (nothing is queried)."""
+        generation = self._watch.peek()
+        with self._lock:
+            hit = self._seen.get(f"{model}@{environment}")
+        if generation is None or hit is None or hit[0] != generation:
+            return None
+        return hit[1]
+
     def resolve(self, model: str, environment: str) -> ModelVersion:
         ref = f"{model}@{environment}"
         generation = self._watch.generation()
@@ -119,6 +128,11 @@ class Scorer:
         """The version ``alias`` (an environment, a challenger) names (NotFoundError if none)."""
         return self._aliases.resolve(model_name(fleet, tenant), check_alias(alias))
 
+    def warm(self, fleet: str, tenant: str, alias: str) -> bool:
+        """Whether scoring with ``alias`` needs no query and no load (its model is cached)."""
+        version = self._aliases.peek(model_name(fleet, tenant), alias)
+        return version is not None and self.cache.holds(_cache_key(version))
+
     def package(self, version: ModelVersion) -> ModelPackage:
         """The version's package, from the cache or loaded (and checksummed) now."""
 
@@ -135,7 +149,7 @@ class Scorer:
             )
             return Loaded(package, source.size_bytes)
 
-        return self.cache.get(f"{version.model}:{version.version}", load)
+        return self.cache.get(_cache_key(version), load)
 
     def predict(
         self,
@@ -209,3 +223,7 @@ class Scorer:
     def stats(self) -> CacheStats:
         """The model cache's counts and bounds."""
         return self.cache.stats()
+
+
+def _cache_key(version: ModelVersion) -> str:
+    return f"{version.model}:{version.version}"

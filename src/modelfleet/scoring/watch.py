@@ -24,6 +24,12 @@ class RegistryWatch:
         self._checked = -float("inf")
         self._generation = -1
 
+    def peek(self) -> int | None:
+        """The generation if it was read within ``ttl`` seconds, else None (no query)."""
+        with self._lock:
+            fresh = time.monotonic() - self._checked < self._ttl
+            return self._generation if fresh else None
+
     def generation(self) -> int:
         """The registry's generation as of at most ``ttl`` seconds ago."""
         now = time.monotonic()

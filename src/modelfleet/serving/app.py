@@ -107,7 +107,9 @@ def create_app(
     )
     app.state.scorer = scorer
     app.state.prediction_log = prediction_log
-    app.add_middleware(RequestLimits, limits=Limits(max_body_bytes=max_body_bytes))
+    # No depth scan: the scoring routes parse with orjson, which refuses deep nesting itself.
+    limits_of_requests = Limits(max_body_bytes=max_body_bytes, max_json_depth=None)
+    app.add_middleware(RequestLimits, limits=limits_of_requests)
     app.add_middleware(RequestLog)  # outermost: even a refused body gets its id and its line
     handlers.install(app)
     app.add_exception_handler(InputError, input_error)

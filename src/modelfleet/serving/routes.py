@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Header, Query, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from modelfleet.api.params import FleetPath, TenantPath
 from modelfleet.api.responses import ResponseTable, error_answer
@@ -28,6 +29,7 @@ from modelfleet.scoring.log import PredictionLog
 from modelfleet.scoring.overrides import TrafficOverrides
 from modelfleet.scoring.routed import ScoreWith, score_routed
 from modelfleet.serving.answers import answer_json
+from modelfleet.serving.bodies import parse_body, request_body_doc
 from modelfleet.serving.metrics import ServerMetrics
 from modelfleet.serving.request_log import request_id_of
 from modelfleet.wire.scoring import ForecastIn, PredictIn, PredictOut
@@ -76,6 +78,24 @@ class Serving:
             if found is not None:
                 return found
         return self.routing.get(fleet, CHAMPION_ONLY)
+
+    def warm(self, fleet: str, tenant: str) -> bool:
+        """Whether a request can be scored on the event loop: nothing to query, nothing to load.
+
+        The routes score such a request inline (a thread hand-off per request costs more than
+        the scoring); anything else (a first request, a model to load, the registry to re-read,
+        a challenger, explanations) goes to the thread pool so it never stalls the loop.
+        """
+        model = model_name(fleet, tenant)
+        routing = self.routing.get(fleet, CHAMPION_ONLY)
+        if self.overrides is not None:
+            known, found = self.overrides.peek(model, self.environment)
+            if not known:
+                return False
+            routing = found or routing
+        if not self.scorer.warm(fleet, tenant, self.environment):
+            return False
+        return routing.mode in ("champion", "shadow")
 
     def check_fleet(self, fleet: str) -> None:
         """NotFoundError for a fleet this server was not started for."""
@@ -137,11 +157,14 @@ def scoring_router(serving: Serving) -> APIRouter:
     """The predict and forecast routes over ``serving``."""
     router = APIRouter(tags=["predict"], responses=SCORING_ERRORS)
 
-    @router.post("/v1/fleets/{fleet}/tenants/{tenant}/predict", response_model=PredictOut)
-    def predict(
+    @router.post(
+        "/v1/fleets/{fleet}/tenants/{tenant}/predict",
+        response_model=PredictOut,
+        openapi_extra=request_body_doc(PredictIn),
+    )
+    async def predict(
         fleet: FleetPath,
         tenant: TenantPath,
-        body: PredictIn,
         background: BackgroundTasks,
         request: Request,
         request_id: RequestId = None,
@@ -150,6 +173,7 @@ def scoring_router(serving: Serving) -> APIRouter:
     ) -> Response:
         """Score records with the tenant's model of this server's environment."""
         serving.check_fleet(fleet)
+        body = parse_body(await request.body(), PredictIn)
         rid = request_id_of(request.scope) or request_id or uuid.uuid4().hex
 
         def score(alias: str | None, arm: str, why: bool) -> Prediction:
@@ -164,15 +188,19 @@ def scoring_router(serving: Serving) -> APIRouter:
                 arm=arm,
             )
 
-        return serving.handle(
-            fleet, tenant, score, body.records, rid, routing_key, explain, background
-        )
+        job = (fleet, tenant, score, body.records, rid, routing_key, explain, background)
+        if explain or not serving.warm(fleet, tenant):
+            return await run_in_threadpool(serving.handle, *job)
+        return serving.handle(*job)
 
-    @router.post("/v1/fleets/{fleet}/tenants/{tenant}/forecast", response_model=PredictOut)
-    def forecast_dates(
+    @router.post(
+        "/v1/fleets/{fleet}/tenants/{tenant}/forecast",
+        response_model=PredictOut,
+        openapi_extra=request_body_doc(ForecastIn),
+    )
+    async def forecast_dates(
         fleet: FleetPath,
         tenant: TenantPath,
-        body: ForecastIn,
         background: BackgroundTasks,
         request: Request,
         request_id: RequestId = None,
@@ -181,6 +209,7 @@ def scoring_router(serving: Serving) -> APIRouter:
     ) -> Response:
         """Forecast dates (or the next ``horizon`` periods) from the tenant's stored history."""
         serving.check_fleet(fleet)
+        body = parse_body(await request.body(), ForecastIn)
         spec = serving.specs.get(fleet)
         if spec is None or serving.online is None:
             raise NotFoundError(
@@ -218,7 +247,8 @@ def scoring_router(serving: Serving) -> APIRouter:
                 {spec.data_schema.timestamp: str(t)[:10]} for t in prediction.timestamps
             ]
 
-        out = serving.handle(
+        out = await run_in_threadpool(
+            serving.handle,
             fleet,
             tenant,
             _logging(score, logged, logged_rows),

@@ -72,8 +72,6 @@ COLUMNS: tuple[str, ...] = (
     "logged_at",
 )
 _TIMES = (COLUMNS.index("ts"), COLUMNS.index("logged_at"))
-# SQLAlchemy's own text form of a DateTime on SQLite, so rows read back through the table.
-_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
 def insert_predictions(connection: Connection, rows: Sequence[PredictionRow]) -> None:
@@ -93,15 +91,28 @@ def insert_prediction_tuples(connection: Connection, rows: Sequence[tuple[Any, .
         f"VALUES ({', '.join(mark for _ in COLUMNS)})"
     )
     if dialect.name == "sqlite":  # naive UTC text, as the UTCDateTime column stores it
-        rows = [_sqlite_times(row) for row in rows]
+        texts: dict[datetime, str] = {}  # a request's rows share one logged_at
+        rows = [_sqlite_times(row, texts) for row in rows]
     connection.exec_driver_sql(sql, list(rows))
 
 
-def _sqlite_times(row: tuple[Any, ...]) -> tuple[Any, ...]:
+def _sqlite_times(row: tuple[Any, ...], texts: dict[datetime, str]) -> tuple[Any, ...]:
     values = list(row)
     for at in _TIMES:
-        values[at] = values[at].astimezone(UTC).strftime(_SQLITE_TIME)
+        value = values[at]
+        text = texts.get(value)
+        if text is None:
+            text = texts[value] = sqlite_time(value)
+        values[at] = text
     return tuple(values)
+
+
+def sqlite_time(value: datetime) -> str:
+    """An aware datetime as SQLAlchemy's SQLite text of it in UTC (``%Y-%m-%d %H:%M:%S.%f``)."""
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    # isoformat is one C call; its first 26 characters are exactly that form.
+    return value.isoformat(sep=" ", timespec="microseconds")[:26]
 
 
 def select_predictions(

@@ -213,6 +213,8 @@ def encode_features(
         if name in categorical:
             values = pc.cast(column, pa.string())
             arrays[name] = pc.index_in(values, value_set=pa.array(list(vocab[name]), pa.string()))
+        elif column.type == pa.float64():
+            arrays[name] = column  # already what the model reads (served records are)
         else:
             arrays[name] = pc.cast(column, pa.float64())
     return pa.table(arrays)

@@ -191,6 +191,46 @@ def test_a_body_that_is_not_json_is_a_422_not_a_500(
     assert "Traceback" not in answer.text
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "required field is missing"),
+        (b"   ", "required field is missing"),
+        (b'{"records": [1, 2', "not valid JSON (at character"),
+        (b"\xff\xfe{}", "not valid JSON"),
+        (b'{"records": ' + b"[" * 5000 + b"]" * 5000 + b"}", "not valid JSON"),
+    ],
+    ids=["empty", "blank", "cut-off", "not-utf8", "nested-5000-deep"],
+)
+def test_a_body_the_parser_refuses_is_a_422_naming_the_body(
+    served: Served, first: tuple[str, ModelVersion], path_of: Any, content: bytes, message: str
+) -> None:
+    answer = served.http.post(
+        path_of(served.fleet, first[0]),
+        content=content,
+        headers={"content-type": "application/json"},
+    )
+
+    assert answer.status_code == 422
+    field = answer.json()["fields"][0]
+    assert field["loc"][0] == "body"
+    assert message in field["message"]
+
+
+def test_a_repeated_request_scores_the_same_once_its_model_is_cached(
+    served: Served, first: tuple[str, ModelVersion], holdout_of: Any, path_of: Any
+) -> None:
+    # The first request loads the model in the thread pool; the next is scored on the event
+    # loop (nothing left to query or load): both must give the same answer.
+    record = _one(served, first, holdout_of)
+    path = path_of(served.fleet, first[0])
+
+    answers = [served.http.post(path, json={"records": [record]}).json() for _ in range(3)]
+
+    assert len({a["predictions"][0]["value"] for a in answers}) == 1
+    assert {a["version"] for a in answers} == {str(first[1].version)}
+
+
 def test_explanations_add_up_to_each_prediction(
     served: Served, path_of: Any, holdout_of: Any
 ) -> None:

@@ -152,3 +152,79 @@ def test_a_long_hostile_value_is_quoted_short_in_the_message() -> None:
 
     assert len(message) < 400
     assert "\x1b" not in message
+
+
+# -- the one-conversion path: signatures without a boolean input -----------------------------
+
+
+def _numeric_meta() -> PackageMetadata:
+    meta = _meta()
+    inputs = tuple(f for f in meta.signature.inputs if f.name != "open")
+    return PackageMetadata(
+        **{
+            **{k: getattr(meta, k) for k in meta.__dataclass_fields__},
+            "feature_columns": tuple(f.name for f in inputs),
+            "signature": Signature(inputs, meta.signature.output),
+        }
+    )
+
+
+def _numeric_record(**changes: Any) -> dict[str, Any]:
+    record = _record(**changes)
+    del record["open"]
+    return record
+
+
+def _numeric_problems(records: Any) -> list[tuple[Any, ...]]:
+    with pytest.raises(InputError) as caught:
+        records_table(records, _numeric_meta(), model="f/t")
+    return list(caught.value.fields)
+
+
+def test_numeric_records_with_nulls_become_float_columns_with_exact_whole_numbers() -> None:
+    records = [
+        _numeric_record(lag_7=1.25, promo=3),
+        _numeric_record(lag_7=None, promo=None, region=None),
+        _numeric_record(lag_7=-2, promo=2.0, region="south"),
+    ]
+
+    table, _ = records_table(records, _numeric_meta(), model="f/t")
+
+    assert table.column_names == ["lag_7", "promo", "region"]
+    assert table.to_pylist() == [
+        {"lag_7": 1.25, "promo": 3.0, "region": "north"},
+        {"lag_7": None, "promo": None, "region": None},
+        {"lag_7": -2.0, "promo": 2.0, "region": "south"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "kind"),
+    [
+        ("lag_7", True, "number_type"),  # Arrow alone would read it as 1.0
+        ("promo", False, "integer_type"),
+        ("promo", 2.5, "integer_type"),  # Arrow alone would truncate it to 2
+        ("lag_7", "5.5", "number_type"),
+        ("region", 7, "text_type"),
+        ("promo", 2**60, "integer_type"),  # beyond what float64 holds exactly
+    ],
+)
+def test_a_wrong_value_among_good_numeric_records_is_named_at_its_row(
+    field: str, value: Any, kind: str
+) -> None:
+    records = [_numeric_record() for _ in range(5)]
+    records[3] = _numeric_record(**{field: value})
+
+    (loc, _, got_kind), *_ = _numeric_problems(records)
+
+    assert (loc, got_kind) == (("records", 3, field), kind)
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf])
+def test_nan_or_infinity_beside_nulls_is_refused_at_its_row(value: float) -> None:
+    records = [_numeric_record(lag_7=None), _numeric_record(lag_7=value), _numeric_record()]
+
+    (loc, message, _), *_ = _numeric_problems(records)
+
+    assert loc == ("records", 1, "lag_7")
+    assert "send null" in message
