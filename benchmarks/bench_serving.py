@@ -11,7 +11,9 @@ into a temporary folder, then measures side by side, for requests of 1 and of 10
   (routing, input checks, the prediction log and metrics all on);
 * ``mlflow models serve`` -- MLflow's scoring server for one tenant's booster, when MLflow
   imports in the separate bench venv (``.venv-bench``, see the README); skipped with the reason
-  otherwise.
+  otherwise;
+* ``bentoml serve`` -- a BentoML 1.4 service for the same booster and encoded rows, in its own
+  venv (``.venv-bentoml``; ``_serving_bento``); skipped with the reason otherwise.
 
 Each server runs in its own process on 127.0.0.1 (uvicorn, one worker, log level warning); the
 load generator is another process: closed loop, ``--concurrency`` threads with an httpx.Client
@@ -39,6 +41,7 @@ from typing import Any
 
 import _benchlib as bl
 import _serving_arms as arms
+import _serving_bento
 
 ARMS_SCRIPT = Path(arms.__file__).resolve()
 TARGETS = {"req/s": ">= plain endpoint", "p99": "<= 1.2 x plain endpoint", "vs mlflow": ">= 10x"}
@@ -293,6 +296,9 @@ def verdict(results: dict[str, dict[int, dict[str, Any]]], sizes: list[int]) -> 
         if mlflow:
             vs = mf["req_per_s"] / mlflow["req_per_s"]
             line += f", {vs:.1f}x MLflow ({'met' if vs >= 10 else 'NOT met'})"
+        bento = results.get("bentoml serve", {}).get(size)
+        if bento:
+            line += f", {mf['req_per_s'] / bento['req_per_s']:.2f}x BentoML"
         lines.append(line)
     return lines
 
@@ -308,6 +314,7 @@ def main() -> None:
     parser.add_argument("--payloads", type=int, nargs="+", default=[1, 100])
     parser.add_argument("--mlflow-venv", default=str(bl.REPO_ROOT / ".venv-bench"))
     parser.add_argument("--no-mlflow", action="store_true")
+    _serving_bento.add_arguments(parser)
     parser.add_argument(
         "--wait-quiet", type=float, default=0.0, help="before each run, wait up to this many s"
     )
@@ -348,6 +355,8 @@ def main() -> None:
         results["mlflow models serve"], skipped = mlflow_runs(folder, first, batches, args)
         if skipped:
             print(f"mlflow models serve: skipped, {skipped}")
+        bento_runs, bento = _serving_bento.bentoml_runs(folder, first, batches, args, _load)
+        results["bentoml serve"] = bento_runs
         profile = None
         if args.profile:
             import _serving_profile
@@ -380,6 +389,7 @@ def main() -> None:
                 "results": results,
                 "memory": memory,
                 "mlflow_skipped": skipped,
+                "bentoml": bento,
                 "profile": profile,
                 "targets": TARGETS,
             },
