@@ -119,7 +119,7 @@ def plain_table(records: list[dict[str, Any]], timestamp: str) -> tuple[Any, Any
     return table.drop_columns([timestamp]), stamps
 
 
-def plain_app(home: Path, model: str) -> Any:
+def plain_app(home: Path, model: str, asynchronous: bool = False) -> Any:
     """What a user writes by hand: one model loaded at start, a pydantic body, predict, answer.
 
     No routing, no per-field checks, no logging, no metrics: the baseline the issue compares
@@ -144,9 +144,13 @@ def plain_app(home: Path, model: str) -> Any:
         table, stamps = plain_table(body.records, timestamp)
         return {"predictions": package.predict(table, stamps).tolist()}
 
+    async def predict_inline(body: PredictBody) -> dict[str, Any]:
+        return predict(body)  # on the event loop: no thread hand-off per request
+
     # The body's class is local: give FastAPI the class itself, not the postponed string.
-    predict.__annotations__ = {"body": PredictBody, "return": dict[str, Any]}
-    app.post("/predict")(predict)
+    handler = predict_inline if asynchronous else predict
+    handler.__annotations__ = {"body": PredictBody, "return": dict[str, Any]}
+    app.post("/predict")(handler)
 
     return app
 
@@ -339,6 +343,7 @@ def main(argv: list[str] | None = None) -> None:
     plain.add_argument("--home", type=Path, required=True)
     plain.add_argument("--model", required=True)
     plain.add_argument("--port", type=int, required=True)
+    plain.add_argument("--async-def", action="store_true", help="score on the event loop")
     load = sub.add_parser("load")
     load.add_argument("--targets", type=Path, required=True)
     load.add_argument("--seconds", type=float, default=10.0)
@@ -352,7 +357,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.what == "plain":
         import uvicorn
 
-        app = plain_app(args.home, args.model)
+        app = plain_app(args.home, args.model, asynchronous=args.async_def)
         uvicorn.run(app, host="127.0.0.1", port=args.port, workers=1, log_level="warning")
     elif args.what == "load":
         targets = [(str(url), str(body)) for url, body in json.loads(args.targets.read_text())]
