@@ -113,7 +113,6 @@ def _fast_column(kind: str, values: list[Any]) -> pa.Array | None:
 class _Layout:
     """What the fast path needs of a signature, worked out once per signature."""
 
-    kinds: tuple[str, ...]
     struct: pa.StructType
     numeric: tuple[int, ...]  # positions of number and integer columns
     whole: tuple[int, ...]  # positions, among ``numeric``, of the integer columns
@@ -124,7 +123,6 @@ def _layout(inputs: tuple[SignatureField, ...]) -> _Layout:
     kinds = tuple(_kind(field) for field in inputs)
     numeric = tuple(i for i, kind in enumerate(kinds) if kind in ("number", "integer"))
     return _Layout(
-        kinds=kinds,
         struct=pa.struct([(f.name, _arrow_type(k)) for f, k in zip(inputs, kinds, strict=True)]),
         numeric=numeric,
         whole=tuple(j for j, i in enumerate(numeric) if kinds[i] == "integer"),
@@ -248,9 +246,9 @@ def records_table(
     problems = _check_shape(records, set(required), required)
     if not problems:
         stamps = parse_timestamps([r[meta.timestamp] for r in records], problems, meta.timestamp)
-        whole = _fast_table(records, tuple(inputs)) if not problems and inputs else None
-        if whole is not None:
-            return whole, stamps
+        table = _fast_table(records, tuple(inputs)) if not problems and inputs else None
+        if table is not None:
+            return table, stamps
         columns: dict[str, pa.Array] = {}
         for field in inputs:  # one pass per column, then one Arrow conversion
             kind = _kind(field)
