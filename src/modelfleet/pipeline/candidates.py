@@ -26,6 +26,7 @@ from modelfleet.training.families import Estimator, ModelFamily, resolve_family
 from modelfleet.training.frames import HOLDOUT_TARGET, HOLDOUT_TIMESTAMP, FeatureFrame
 from modelfleet.training.package import ModelPackage, PackageMetadata
 from modelfleet.training.package_meta import metadata_to_json
+from modelfleet.training.profiles import build_profile, profile_to_json
 from modelfleet.training.tuning import ParamRange, default_space, tune
 
 
@@ -170,3 +171,28 @@ def save_shared(
             artifacts_url, holdout_bytes(encoded, split.holdout.timestamps, split.y_holdout)
         ),
     ]
+
+
+PROFILE_ARTIFACT = "profile"
+
+
+def save_profile(
+    artifacts_url: str,
+    meta: PackageMetadata,
+    split: TenantSplit,
+    holdout_predictions: np.ndarray,
+) -> ArtifactRecord:
+    """Write the reference profile of the saved package: its training inputs (encoded in its
+    own vocabulary, as serving will encode live rows), target and holdout predictions."""
+    train = split.rows.filter(pa.array(split.masks.train))
+    profile = build_profile(
+        fleet=meta.fleet,
+        tenant=meta.tenant,
+        features=meta.encode(train),
+        categorical={name: len(values) for name, values in meta.vocabulary.items()},
+        target_name=meta.target,
+        target=split.y_train,
+        predictions=holdout_predictions,
+    )
+    ref = open_artifact_store(artifacts_url).put_bytes(profile_to_json(profile))
+    return ArtifactRecord(PROFILE_ARTIFACT, "json", ref.digest, ref.uri, ref.size_bytes)

@@ -32,6 +32,7 @@ from modelfleet.pipeline.candidates import (
     fit_baseline,
     flat_params,
     save_package,
+    save_profile,
     save_shared,
     tune_params,
 )
@@ -208,6 +209,7 @@ class _Work:
     params: dict[str, ParamValue] = field(default_factory=dict)
     validation: dict[str, dict[str, float]] = field(default_factory=dict)
     holdout: dict[str, dict[str, float]] = field(default_factory=dict)
+    holdout_pred: dict[str, np.ndarray] = field(default_factory=dict)  # for the profile
     trials: list[TrialRecord] = field(default_factory=list)
     model_params: dict[str, Any] = field(default_factory=dict)
 
@@ -284,9 +286,11 @@ def _final_models(
             assert package is not None
             predicted = package.estimator.predict(split.holdout)
             work.holdout[name] = compute_metrics(spec.task, split.y_holdout, predicted)
+            work.holdout_pred[name] = predicted
         if task.pooled is not None:
             predicted = _aligned(task.pooled.holdout_pred, split.y_holdout, task)
             work.holdout["pooled"] = compute_metrics(spec.task, split.y_holdout, predicted)
+            work.holdout_pred["pooled"] = predicted
             packages["pooled"] = None
     return packages
 
@@ -295,15 +299,23 @@ def _save_chosen(
     task: TenantTask,
     split: TenantSplit,
     chosen: Candidate,
+    work: _Work,
     packages: Mapping[Candidate, ModelPackage | None],
 ) -> tuple[list[ArtifactRecord], PackageMetadata]:
-    """Write the chosen candidate's package and holdout rows; its artifacts and metadata."""
+    """Write the chosen candidate's package, holdout rows and reference profile; its
+    artifacts and metadata."""
     package = packages[chosen]
     if package is None:
         assert task.pooled is not None  # only the pooled candidate has no own package
         meta = task.pooled.meta
-        return save_shared(task.artifacts_url, meta, task.pooled.model, split), meta
-    return save_package(task.artifacts_url, package, split), package.meta
+        artifacts = save_shared(task.artifacts_url, meta, task.pooled.model, split)
+    else:
+        meta = package.meta
+        artifacts = save_package(task.artifacts_url, package, split)
+    with _timed(work.timings, "profile"):
+        profile = save_profile(task.artifacts_url, meta, split, work.holdout_pred[chosen])
+    work.params["profile.bytes"] = profile.size_bytes
+    return [*artifacts, profile], meta
 
 
 def _outcome(spec: FleetSpec, choice: Choice) -> tuple[str, Candidate, str | None]:
@@ -332,7 +344,7 @@ def train_tenant(task: TenantTask) -> TenantRunRecord:
         work.params.update(work.scores())
         work.params.update({"choice": saved, "choice.reason": choice.reason})
         with _timed(work.timings, "save"):
-            artifacts, meta = _save_chosen(task, split, saved, packages)
+            artifacts, meta = _save_chosen(task, split, saved, work, packages)
         return TenantRunRecord(
             **{**base, "model_family": meta.family},
             status="succeeded" if status == "succeeded" else "rejected",

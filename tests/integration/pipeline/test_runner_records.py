@@ -155,7 +155,7 @@ def test_timings_cover_every_stage(trained: Trained) -> None:
 def test_artifact_digests_address_the_stored_bytes(trained: Trained) -> None:
     store = open_artifact_store(trained.client.settings.artifacts_url)
     for run in trained.runs.values():
-        assert {a.name for a in run.artifacts} == {"model", "model_meta", "holdout"}
+        assert {a.name for a in run.artifacts} == {"model", "model_meta", "holdout", "profile"}
         for artifact in run.artifacts:
             blob = store.get_bytes(artifact.digest)
             assert hashlib.sha256(blob).hexdigest() == artifact.digest
