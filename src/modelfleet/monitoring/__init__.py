@@ -1,0 +1,1 @@
+"""Monitoring: drift of live inputs and predictions against each version's reference profile."""
