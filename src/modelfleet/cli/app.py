@@ -20,6 +20,7 @@ from modelfleet.cli import (
     forecast,
     lifecycle,
     models,
+    monitor,
     predict,
     runs,
     serve,
@@ -53,6 +54,7 @@ serve.register(app)
 predict.register(app)
 forecast.register(app)
 traffic.register(app)
+monitor.register(app)
 demo.register(app)
 doctor.register(app)
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from modelfleet.caller import Caller, local_caller
 from modelfleet.client.local import LocalPlane
+from modelfleet.client.monitoring_verbs import MonitoringVerbs
 from modelfleet.client.plane import Plane, PlaneInfo
 from modelfleet.client.scoring import LocalScoring
 from modelfleet.client.scoring_verbs import ScoringVerbs
@@ -48,7 +49,7 @@ class ValidationReport:
     data: FleetData | None
 
 
-class Client(ScoringVerbs):
+class Client(ScoringVerbs, MonitoringVerbs):
     """Runs, the model registry and promotion, over a local or an HTTP plane."""
 
     def __init__(self, plane: Plane) -> None:

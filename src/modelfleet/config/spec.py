@@ -50,6 +50,7 @@ from modelfleet.config.feature_blocks import (
     OnDemandFeatureSpec,
     RollingWindowSpec,
 )
+from modelfleet.config.monitoring_blocks import MonitoringSpec
 from modelfleet.config.serving_blocks import ServingSpec
 from modelfleet.config.spec_errors import format_errors, repeated
 from modelfleet.config.yaml_reader import read_yaml
@@ -103,8 +104,9 @@ OVERRIDABLE = frozenset(
         "limits",
     }
 )
-# Routing varies by environment (a canary in prod only), not by tenant: it is read per fleet.
-ENVIRONMENT_KEYS = OVERRIDABLE | {"tenants", "serving"}
+# Routing and monitoring vary by environment (a canary in prod only), not by tenant: they are
+# read per fleet.
+ENVIRONMENT_KEYS = OVERRIDABLE | {"tenants", "serving", "monitoring"}
 
 
 class FleetSpec(Strict):
@@ -129,6 +131,7 @@ class FleetSpec(Strict):
     tenants: TenantsSpec = TenantsSpec()
     promotion: PromotionSpec = PromotionSpec()
     serving: ServingSpec = ServingSpec()
+    monitoring: MonitoringSpec = MonitoringSpec()
     feature_views: tuple[FeatureViewSpec, ...] = ()
     on_demand_features: tuple[OnDemandFeatureSpec, ...] = ()
     environment: str | None = Field(default=None, description="set by the loader")
@@ -294,6 +297,7 @@ class FleetSpec(Strict):
             "on_demand_features",
             "limits",
             "serving",  # how requests are routed, not how models are trained
+            "monitoring",  # how live models are watched, not how they are trained
         }
         body = self.model_dump(by_alias=True, mode="json", exclude=exclude)
         # Only the views training reads count, by their definition hash (not descriptions).

@@ -47,8 +47,10 @@ class DriftPolicy:
     min_rows: int = 30
     drift_share: float = 0.2
     psi_bins: int = 10
+    exclude: frozenset[str] = frozenset()  # columns never tested (calendar parts, ids...)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "exclude", frozenset(self.exclude))
         for name in ("alpha", "min_ks", "min_js", "min_null_change", "drift_share"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
@@ -73,6 +75,9 @@ class FleetWindow:
     tenant_index: np.ndarray
     columns: Mapping[str, np.ndarray]
     predictions: np.ndarray
+    # Per column, which rows carried it (absent: every row did). A row that did not carry a
+    # column is left out of that column's tests, not counted as null.
+    logged: Mapping[str, np.ndarray] | None = None
 
     @classmethod
     def of_tenants(cls, parts: Sequence[TenantRows]) -> FleetWindow:
@@ -223,7 +228,9 @@ class _Groups:
     lookup: np.ndarray  # [tenants, columns] group id, -1 where the tenant has no such column
 
 
-def _groups(window: FleetWindow, names: Sequence[str]) -> tuple[_Groups, _Groups]:
+def _groups(
+    window: FleetWindow, names: Sequence[str], exclude: frozenset[str]
+) -> tuple[_Groups, _Groups]:
     """Group ids of every (tenant, column): numeric ones (predictions last), categorical ones."""
     at = {name: i for i, name in enumerate(names)}
     shape = (len(window.tenants), len(names) + 1)
@@ -231,6 +238,8 @@ def _groups(window: FleetWindow, names: Sequence[str]) -> tuple[_Groups, _Groups
     categorical = _Groups([], [], np.full(shape, -1, dtype=np.int64))
     for t, profile in enumerate(window.profiles):
         for column in profile.features:
+            if column.name in exclude:
+                continue
             if column.name not in at:
                 raise UsageError(
                     f"tenant {window.tenants[t]}: the window has no column {column.name!r}, "
@@ -251,9 +260,13 @@ def _values(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(group id, value) of every row and column of this kind, rows without a group dropped."""
     ids, values = [], []
+    names = list(window.columns)
     for c, array in enumerate(arrays):
         group = groups.lookup[window.tenant_index, c]
         keep = group >= 0
+        carried = window.logged.get(names[c]) if window.logged and c < len(names) else None
+        if carried is not None:
+            keep &= carried
         ids.append(group[keep])
         values.append(np.asarray(array, dtype=np.float64)[keep])
     if not ids:
@@ -276,7 +289,7 @@ def fleet_drift(window: FleetWindow, policy: DriftPolicy | None = None) -> Fleet
     ):
         raise UsageError("a drift window's columns, predictions and tenant index differ in length")
     names = list(window.columns)
-    numeric, categorical = _groups(window, names)
+    numeric, categorical = _groups(window, names, policy.exclude)
     arrays = [window.columns[n] for n in names] + [window.predictions]
     num = stats.numeric_tests(
         stats.numeric_reference(numeric.profiles),

@@ -26,7 +26,7 @@ from modelfleet.training.families import Estimator, ModelFamily, resolve_family
 from modelfleet.training.frames import HOLDOUT_TARGET, HOLDOUT_TIMESTAMP, FeatureFrame
 from modelfleet.training.package import ModelPackage, PackageMetadata
 from modelfleet.training.package_meta import metadata_to_json
-from modelfleet.training.profiles import build_profile, profile_to_json
+from modelfleet.training.profiles import PROFILE_ARTIFACT, build_profile, profile_to_json
 from modelfleet.training.tuning import ParamRange, default_space, tune
 
 
@@ -171,9 +171,6 @@ def save_shared(
             artifacts_url, holdout_bytes(encoded, split.holdout.timestamps, split.y_holdout)
         ),
     ]
-
-
-PROFILE_ARTIFACT = "profile"
 
 
 def save_profile(

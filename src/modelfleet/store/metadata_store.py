@@ -232,6 +232,20 @@ class MetadataStore:
         with self._reading("read the prediction log") as connection:
             return predictions.select_predictions(connection, fleet, tenant, limit)
 
+    def prediction_columns(
+        self, fleet: str, environment: str, since: datetime, until: datetime
+    ) -> predictions.PredictionColumns:
+        """A fleet's predictions in one environment logged in ``[since, until)``, as columns."""
+        with self._reading("read the prediction log") as connection:
+            return predictions.select_prediction_columns(
+                connection, fleet, environment, since, until
+            )
+
+    def artifact_digests(self, run_ids: Sequence[str], name: str) -> dict[str, str]:
+        """run id -> digest of its artifact ``name`` (runs without one are left out)."""
+        with self._reading(f"read the {name} artifacts of {len(run_ids)} run(s)") as connection:
+            return runs.select_artifact_digests(connection, run_ids, name)
+
     def count_predictions(self, fleet: str | None = None) -> int:
         """How many predictions are logged, of one fleet or all."""
         with self._reading("count the prediction log") as connection:

@@ -128,6 +128,43 @@ def select_predictions(
     return [PredictionRow(**row._mapping) for row in connection.execute(statement)]
 
 
+@dataclass(frozen=True, eq=False)
+class PredictionColumns:
+    """Logged predictions as columns (the monitoring window's shape), oldest first."""
+
+    tenant: list[str]
+    version: list[str]
+    arm: list[str]
+    inputs: list[str]
+    value: list[float | None]
+    ts: list[datetime]
+
+    def __len__(self) -> int:
+        return len(self.tenant)
+
+
+def select_prediction_columns(
+    connection: Connection, fleet: str, environment: str, since: datetime, until: datetime
+) -> PredictionColumns:
+    """The rows of ``fleet`` in ``environment`` logged in ``[since, until)``, as columns."""
+    c = predictions.c
+    statement = (
+        select(c.tenant, c.version, c.arm, c.inputs, c.value, c.ts)
+        .where(
+            c.fleet == fleet,
+            c.environment == environment,
+            c.logged_at >= since,
+            c.logged_at < until,
+        )
+        .order_by(c.id)
+    )
+    rows = connection.execute(statement).all()
+    if not rows:
+        return PredictionColumns([], [], [], [], [], [])
+    tenant, version, arm, inputs, value, ts = (list(column) for column in zip(*rows, strict=True))
+    return PredictionColumns(tenant, version, arm, inputs, value, ts)
+
+
 def count_predictions(connection: Connection, fleet: str | None) -> int:
     """How many predictions are logged (of one fleet, or all)."""
     statement = select(func.count()).select_from(predictions)

@@ -269,3 +269,16 @@ def _float(value: float | None) -> float:
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def select_artifact_digests(
+    connection: Connection, run_ids: Sequence[str], name: str
+) -> dict[str, str]:
+    """run id -> digest of its artifact called ``name``, for the runs that have one."""
+    found: dict[str, str] = {}
+    for chunk in _chunks(list(dict.fromkeys(run_ids)), IN_CHUNK):
+        statement = select(artifacts.c.run_id, artifacts.c.digest).where(
+            artifacts.c.run_id.in_(chunk), artifacts.c.name == name
+        )
+        found.update((row.run_id, row.digest) for row in connection.execute(statement))
+    return found

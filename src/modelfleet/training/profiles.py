@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from modelfleet.errors import PackageError
 
+PROFILE_ARTIFACT: Final = "profile"  # the run artifact a profile is saved as
 PROFILE_FORMAT: Final = 1
 DEFAULT_BINS: Final = 64
 MAX_BINS: Final = 1024

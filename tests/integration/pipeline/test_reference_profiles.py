@@ -13,13 +13,12 @@ import pytest
 import modelfleet
 from modelfleet.client import Client
 from modelfleet.data.demo import DemoData
-from modelfleet.pipeline.candidates import PROFILE_ARTIFACT
 from modelfleet.pipeline.executors import InlineExecutor
 from modelfleet.pipeline.runner import FleetRunSummary
 from modelfleet.registry.reads import ArtifactStores, VersionArtifacts
 from modelfleet.tracking.records import TenantRunRecord
 from modelfleet.training.package import ModelPackage
-from modelfleet.training.profiles import ReferenceProfile, profile_from_json
+from modelfleet.training.profiles import PROFILE_ARTIFACT, ReferenceProfile, profile_from_json
 
 
 @dataclass

@@ -149,3 +149,15 @@ def test_a_window_missing_a_trained_column_is_refused_naming_tenant_and_column()
 def test_a_policy_outside_its_bounds_is_a_config_error(field: str, value: float) -> None:
     with pytest.raises(ConfigError, match=f"monitoring.{field}"):
         DriftPolicy(**{field: value})
+
+
+def test_excluded_columns_are_not_tested_even_when_they_shift() -> None:
+    rng = np.random.default_rng(8)
+    profile = _profile(rng, "t")
+
+    result = _drift([_window(rng, profile, 400, shift=2.0)], DriftPolicy(exclude={"x0", "x1"}))
+
+    assert {c.column for c in result.columns} == (
+        {f"x{i}" for i in range(2, FEATURES - 1)} | {"kind", "prediction"}
+    )
+    assert set(result.tenant("t").drifted_columns) == {"x2", "x3"}

@@ -1,0 +1,93 @@
+"""Drift of a fleet's live versions over a span of its prediction log, with the spec's policy.
+
+The use case behind ``modelfleet monitor drift`` and :meth:`Client.drift`: read the window
+(:mod:`.windows`), run the fleet-wide tests (:mod:`.drift`) with the thresholds of the
+fleet's ``monitoring.drift`` block, and say what was tested, what was left out and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from modelfleet.config.monitoring_blocks import DriftSpec
+from modelfleet.config.spec import FleetSpec
+from modelfleet.errors import UsageError
+from modelfleet.monitoring.drift import DriftPolicy, FleetDrift, fleet_drift
+from modelfleet.monitoring.windows import live_window
+from modelfleet.registry.reads import ArtifactStores
+from modelfleet.registry.refs import check_alias
+from modelfleet.store import MetadataStore
+
+
+@dataclass(frozen=True, eq=False)
+class DriftReport:
+    """One drift pass: the span, what was monitored and left out, and the verdicts."""
+
+    fleet: str
+    environment: str
+    since: datetime
+    until: datetime
+    versions: Mapping[str, str]  # tenant -> version monitored
+    logged_rows: int
+    other_rows: int  # rows of versions not live now: counted, not tested
+    left_out: Mapping[str, str]  # tenant -> why it was not monitored
+    result: FleetDrift
+
+
+def policy_of(spec: DriftSpec) -> DriftPolicy:
+    """The verdict thresholds of a spec's ``monitoring.drift`` block."""
+    return DriftPolicy(
+        alpha=spec.alpha,
+        min_ks=spec.min_ks,
+        min_js=spec.min_js,
+        min_null_change=spec.min_null_change,
+        min_rows=spec.min_rows,
+        drift_share=spec.drift_share,
+        psi_bins=spec.psi_bins,
+        exclude=spec.excluded,
+    )
+
+
+def drift_report(
+    store: MetadataStore,
+    stores: ArtifactStores,
+    spec: FleetSpec,
+    environment: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> DriftReport:
+    """Drift of every live version of ``spec``'s fleet in ``environment`` over ``[since,
+    until)`` (default: the spec's ``monitoring.drift.window`` up to now)."""
+    environment = check_alias(environment)
+    block = spec.monitoring.drift
+    until = _aware(until, "until") if until is not None else datetime.now(UTC)
+    since = _aware(since, "since") if since is not None else until - block.window_span
+    if since >= until:
+        raise UsageError(
+            f"the drift window starts ({since.isoformat()}) at or after it ends "
+            f"({until.isoformat()}): give a --since before --until"
+        )
+    live = live_window(store, stores, spec.name, environment, since, until)
+    return DriftReport(
+        fleet=spec.name,
+        environment=environment,
+        since=since,
+        until=until,
+        versions=live.versions,
+        logged_rows=live.logged_rows,
+        other_rows=live.other_rows,
+        left_out=live.left_out,
+        result=fleet_drift(live.window, policy_of(block)),
+    )
+
+
+def _aware(value: datetime, name: str) -> datetime:
+    """A time with its zone (a naive one is read as UTC, the log's clock)."""
+    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+        return value.replace(tzinfo=UTC)
+    if value.utcoffset() == timedelta(0):
+        return value
+    return value.astimezone(UTC)
