@@ -130,7 +130,7 @@ def select_predictions(
 
 @dataclass(frozen=True, eq=False)
 class PredictionColumns:
-    """Logged predictions as columns (the monitoring window's shape), oldest first."""
+    """Logged predictions as columns (the monitoring window's shape), in the order written."""
 
     tenant: list[str]
     version: list[str]
@@ -146,7 +146,8 @@ class PredictionColumns:
 def select_prediction_columns(
     connection: Connection, fleet: str, environment: str, since: datetime, until: datetime
 ) -> PredictionColumns:
-    """The rows of ``fleet`` in ``environment`` logged in ``[since, until)``, as columns."""
+    """The rows of ``fleet`` in ``environment`` logged in ``[since, until)``, as columns, in
+    the order they were written."""
     c = predictions.c
     statement = (
         select(c.tenant, c.version, c.arm, c.inputs, c.value, c.ts)

@@ -14,7 +14,7 @@ package's vocabulary), the target and the holdout predictions:
 * **categorical columns**: the count of each vocabulary code (the vocabulary is the package's);
 * for both: non-null count, null count, and for numbers min, max and mean.
 
-``bins`` (default 64) bounds the size: about 1.5 KB a numeric column in JSON.
+``bins`` (default 64) bounds the size: at most about 1.5 KB a numeric column in JSON.
 """
 
 from __future__ import annotations

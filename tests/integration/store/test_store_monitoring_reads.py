@@ -1,0 +1,75 @@
+"""The store's reads for monitoring, on every backend: a span of the prediction log as columns,
+and one artifact of many runs in one query."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+
+from modelfleet.store import ArtifactRow, MetadataStore, RunBundle
+from modelfleet.store.predictions import PredictionRow
+
+from .conftest import T0
+
+
+def _row(
+    tenant: str, minutes: int, environment: str = "prod", value: float | None = 1.0
+) -> PredictionRow:
+    return PredictionRow(
+        request_id=f"r-{tenant}-{minutes}",
+        position=0,
+        fleet="demand",
+        tenant=tenant,
+        environment=environment,
+        version="1.0.0",
+        arm="champion",
+        ts=T0,
+        value=value,
+        inputs='{"price":2.5}',
+        latency_ms=1.0,
+        logged_at=T0 + timedelta(minutes=minutes),
+    )
+
+
+def test_a_span_holds_the_rows_logged_from_its_start_up_to_its_end_in_log_order(
+    store: MetadataStore,
+) -> None:
+    rows = [_row("a", 0), _row("a", 5), _row("b", 7, value=None), _row("a", 10), _row("a", 15)]
+    store.add_predictions(rows)  # in the order the logger writes them
+
+    got = store.prediction_columns(
+        "demand", "prod", T0 + timedelta(minutes=5), T0 + timedelta(minutes=15)
+    )
+
+    assert got.tenant == ["a", "b", "a"]
+    assert got.value == [1.0, None, 1.0]
+    assert got.inputs == ['{"price":2.5}'] * 3
+    assert len(got) == 3
+
+
+def test_a_span_keeps_to_its_fleet_and_environment(store: MetadataStore) -> None:
+    store.add_predictions(
+        [_row("a", 1), _row("a", 2, environment="dev"), replace(_row("c", 3), fleet="other")]
+    )
+
+    got = store.prediction_columns("demand", "prod", T0, T0 + timedelta(hours=1))
+
+    assert got.tenant == ["a"]
+    assert len(store.prediction_columns("demand", "staging", T0, T0 + timedelta(hours=1))) == 0
+
+
+def test_artifact_digests_name_each_runs_artifact_and_leave_out_runs_without_it(
+    store: MetadataStore, make_bundle: Callable[..., RunBundle]
+) -> None:
+    with_profile = [
+        replace(b, artifacts=(ArtifactRow("profile", "json", f"{i:064x}", f"file:///p{i}", 10),))
+        for i, b in enumerate(make_bundle() for _ in range(3))
+    ]
+    without = make_bundle()
+    store.add_runs([*with_profile, without])
+
+    found = store.artifact_digests([b.run.id for b in [*with_profile, without]] * 2, "profile")
+
+    assert found == {b.run.id: f"{i:064x}" for i, b in enumerate(with_profile)}
+    assert store.artifact_digests([], "profile") == {}
