@@ -27,17 +27,33 @@ def register(app: typer.Typer) -> None:
 def predict(
     ctx: typer.Context,
     spec: Annotated[Path, typer.Argument(help="Path to the fleet.yaml.", show_default=False)],
+    output: Annotated[
+        Path, typer.Option(help="Where the predictions go: .parquet or .csv.", show_default=False)
+    ],
     input_path: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--input",
             help="File of rows to forecast (the fleet's source format).",
             show_default=False,
         ),
-    ],
-    output: Annotated[
-        Path, typer.Option(help="Where the predictions go: .parquet or .csv.", show_default=False)
-    ],
+    ] = None,
+    query: Annotated[
+        str | None,
+        typer.Option(
+            help="Or a SQL query returning the rows (columns named as the source's mapping "
+            "expects).",
+            show_default=False,
+        ),
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            help="SQLAlchemy URL the --query runs on (default: the observations source's, when "
+            "it is a SQL source).",
+            show_default=False,
+        ),
+    ] = None,
     env: Annotated[str, typer.Option("--env", help="Environment whose models score.")] = "prod",
     source: Annotated[
         str | None,
@@ -49,16 +65,18 @@ def predict(
         bool, typer.Option("--json", help="Failed tenants as JSON lines, for scripts.")
     ] = False,
 ) -> None:
-    """Score every tenant's rows of a file with its version in an environment."""
+    """Score every tenant's rows of a file (or a SQL query) with its version in an environment."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from modelfleet.cli.render import console
+    from modelfleet.data.batch import BatchLocation
     from modelfleet.errors import ModelfleetError, UsageError
 
     suffix = output.suffix.lower()
     if suffix not in (".parquet", ".csv"):
         fail(UsageError(f"--output {output}: write .parquet or .csv"))
     try:
+        where = BatchLocation(path=input_path, query=query, url=url)
         with state(ctx).local_client() as client:
             loaded = client.validate(spec, environment=env).spec
             with Progress(
@@ -72,7 +90,7 @@ def predict(
                 task = progress.add_task("scoring", total=None)
                 result, tenants = client.score_file(
                     loaded,
-                    input_path,
+                    where,
                     environment=env,
                     source=source,
                     advance=lambda _tenant: progress.advance(task),

@@ -26,6 +26,7 @@ from modelfleet.wire.scoring import PredictOut
 if TYPE_CHECKING:
     from modelfleet.client.http import HttpPlane
     from modelfleet.client.local import LocalPlane
+    from modelfleet.data.batch import BatchLocation
     from modelfleet.features.online.base import OnlineStore
     from modelfleet.scoring.batch import BatchResult
 
@@ -87,7 +88,7 @@ class LocalScoring:
     def score_file(
         self,
         spec: FleetSpec,
-        path: Path,
+        path: Path | BatchLocation,
         environment: str,
         source: str | None,
         advance: Callable[[str], None],

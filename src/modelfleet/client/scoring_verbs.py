@@ -14,6 +14,7 @@ from modelfleet.client.local import LocalPlane
 from modelfleet.client.plane import Plane
 from modelfleet.client.scoring import HttpScoring, LocalScoring
 from modelfleet.config.specs import SpecLike, load_spec_like
+from modelfleet.data.batch import BatchLocation
 from modelfleet.errors import UsageError
 from modelfleet.scoring import Prediction
 
@@ -73,21 +74,22 @@ class ScoringVerbs:
     def score_file(
         self,
         spec: SpecLike,
-        path: str | Path,
+        path: str | Path | BatchLocation,
         *,
         environment: str = "prod",
         source: str | None = None,
         advance: Callable[[str], None] = lambda tenant: None,
     ) -> tuple[BatchResult, int]:
-        """Batch-score a file of rows to forecast, read with the fleet's source mapping.
+        """Batch-score rows to forecast, read with the fleet's source mapping: a file, or a
+        ``BatchLocation(query=..., url=...)`` for rows a SQL query returns.
 
         Returns the scored rows with the tenants that failed (and why), and how many tenants
-        the file held; ``advance`` is called after each tenant (for progress).
+        the input held; ``advance`` is called after each tenant (for progress).
         """
         loaded = load_spec_like(spec)
         assert loaded is not None
         scoring = self._local_scoring()
-        return scoring.score_file(loaded, Path(path), environment, source, advance)
+        return scoring.score_file(loaded, BatchLocation.of(path), environment, source, advance)
 
     def _local_scoring(self) -> LocalScoring:
         if self._scoring is None:

@@ -118,3 +118,89 @@ def test_bad_paths_are_refused_before_scoring(
     )
 
     assert code == 2
+
+
+def _database(source: Path, tmp_path: Path) -> str:
+    """The rows of ``source`` as a table ``to_score`` in a SQLite file (empty cells as NULL,
+    as a database holds them); its SQLAlchemy URL."""
+    import sqlite3
+
+    with source.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    path = tmp_path / "warehouse.db"
+    with sqlite3.connect(path) as db:
+        columns = list(rows[0])
+        db.execute(f"CREATE TABLE to_score ({', '.join(f'{c} TEXT' for c in columns)})")
+        marks = ", ".join("?" for _ in columns)
+        db.executemany(
+            f"INSERT INTO to_score VALUES ({marks})",
+            [tuple(v or None for v in r.values()) for r in rows],
+        )
+    return f"sqlite:///{path}"
+
+
+def test_rows_from_a_sql_query_score_as_the_same_rows_from_a_file(
+    served: Served, tmp_path: Path, run_cli: Any
+) -> None:
+    source, by_store = _input(served, tmp_path)
+    url = _database(source, tmp_path)
+    from_file, from_query = tmp_path / "file.parquet", tmp_path / "query.parquet"
+    common = ("predict", str(served.demo.spec_path), "--env", "dev")
+
+    assert run_cli(*common, "--input", str(source), "--output", str(from_file)) == 0
+    code = run_cli(
+        *common, "--query", "SELECT * FROM to_score", "--url", url, "--output", str(from_query)
+    )
+
+    assert code == 0
+    key = ["_tenant", "date"]
+    expected = pq.read_table(from_file).sort_by([(k, "ascending") for k in key])
+    found = pq.read_table(from_query).sort_by([(k, "ascending") for k in key])
+    assert set(found["_tenant"].to_pylist()) == set(by_store)
+    assert np.allclose(found["prediction"].to_numpy(), expected["prediction"].to_numpy())
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--query", "SELECT 1"), "--query needs --url"),
+        (("--query", "   ", "--url", "sqlite://"), "--query is empty"),
+        (("--url", "sqlite://"), "give the query too"),
+        ((), "one of them"),
+    ],
+)
+def test_a_query_without_what_it_needs_is_refused_saying_what_to_add(
+    served: Served,
+    tmp_path: Path,
+    run_cli: Any,
+    capsys: pytest.CaptureFixture[str],
+    args: tuple[str, ...],
+    message: str,
+) -> None:
+    output = tmp_path / "o.parquet"
+
+    code = run_cli(
+        "predict", str(served.demo.spec_path), "--env", "dev", *args, "--output", str(output)
+    )
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in " ".join(err.split())
+    assert not output.exists()
+
+
+def test_a_failing_query_is_a_clear_error_without_a_traceback(
+    served: Served, tmp_path: Path, run_cli: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, _ = _input(served, tmp_path)
+    url = _database(source, tmp_path)
+
+    code = run_cli(
+        "predict", str(served.demo.spec_path), "--env", "dev",
+        "--query", "SELECT * FROM no_such_table", "--url", url,
+        "--output", str(tmp_path / "o.parquet"),
+    )  # fmt: skip
+
+    err = capsys.readouterr().err
+    assert code in (1, 2)
+    assert "no_such_table" in err and "Traceback" not in err
