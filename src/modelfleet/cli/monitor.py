@@ -1,8 +1,10 @@
-"""``modelfleet monitor``: how the live models of a fleet are doing.
+"""``modelfleet monitor`` and ``modelfleet feedback``: how the live models of a fleet are doing.
 
-``drift`` compares what each tenant's live version was asked over a span of the prediction log
-with its training data (the version's reference profile) and says which tenants drift, which
-columns, and by how much; tenants that cannot be monitored are listed with the reason.
+``monitor drift`` compares what each tenant's live version was asked over a span of the
+prediction log with its training data (the version's reference profile) and says which tenants
+drift, which columns, and by how much; tenants that cannot be monitored are listed with the
+reason. ``feedback`` stores ground truth in the fleet's own format; ``monitor performance``
+sets the live error of each tenant, version and arm against its holdout.
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="One JSON object per line
 
 
 def register(root: typer.Typer) -> None:
-    """Add the monitor commands to the root app."""
+    """Add the monitor commands and ``feedback`` to the root app."""
     root.add_typer(app, name="monitor")
+    root.command("feedback")(feedback)
 
 
 def _time(text: str, option: str) -> datetime:
@@ -89,3 +92,68 @@ def drift(
         print_json_lines(drift_json(report))
     else:
         print_drift(report, columns=columns)
+
+
+def feedback(
+    ctx: typer.Context,
+    spec: SpecPath,
+    input_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--input", help="File of actuals (the fleet's source format).", show_default=False
+        ),
+    ] = None,
+    query: Annotated[
+        str | None, typer.Option(help="Or a SQL query returning them.", show_default=False)
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(help="SQLAlchemy URL the --query runs on.", show_default=False),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            help="Source whose format and mapping read the input (default: observations)."
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Store ground truth (the target observed after serving) for later performance checks."""
+    from modelfleet.cli.render_monitoring import feedback_json, print_feedback
+    from modelfleet.data.batch import BatchLocation
+
+    where = BatchLocation(path=input_path, query=query, url=url)
+    with state(ctx).local_client() as client:
+        report = client.feedback(spec, where, source=source)
+    if as_json:
+        print_json_lines([feedback_json(report)])
+    else:
+        print_feedback(report)
+    if report.stored == 0 and report.unchanged == 0 and report.rows:
+        raise typer.Exit(1)  # nothing of the input could be used
+
+
+@app.command("performance")
+def performance(
+    ctx: typer.Context,
+    spec: SpecPath,
+    env: Env = "prod",
+    since: Since = None,
+    until: Until = None,
+    by: Annotated[str, typer.Option(help="all, day or week (of the dates predicted).")] = "all",
+    as_json: JsonFlag = False,
+) -> None:
+    """Live WMAPE, MAE and RMSE per tenant, version and arm against each version's holdout."""
+    from modelfleet.cli.render_monitoring import performance_json, print_performance
+    from modelfleet.monitoring.performance import Period
+
+    if by not in ("all", "day", "week"):
+        raise typer.BadParameter(f"{by!r}: use all, day or week", param_hint="--by")
+    start, end = _span(since, until)
+    period: Period = by  # type: ignore[assignment]
+    with state(ctx).client() as client:
+        report = client.performance(spec, environment=env, since=start, until=end, by=period)
+    if as_json:
+        print_json_lines(performance_json(report))
+    else:
+        print_performance(report)

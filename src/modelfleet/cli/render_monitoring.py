@@ -1,4 +1,4 @@
-"""Rich tables and JSON lines of drift reports (``modelfleet monitor drift``)."""
+"""Rich tables and JSON lines of monitoring reports (drift, feedback, performance)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from rich.table import Table
 from modelfleet.cli.render import console, natural_key
 
 if TYPE_CHECKING:
+    from modelfleet.monitoring.feedback import FeedbackReport
+    from modelfleet.monitoring.performance import PerformanceReport
     from modelfleet.monitoring.service import DriftReport
 
 
@@ -104,5 +106,92 @@ def _print_columns(report: DriftReport) -> None:
             "-" if c.psi is None else f"{c.psi:.3f}",
             f"{c.p_adjusted:.2g}",
             f"{c.null_change:+.3f}",
+        )
+    console.print(table)
+
+
+def feedback_json(report: FeedbackReport) -> dict[str, Any]:
+    """The feedback counts as one object."""
+    return {"record": "feedback", **asdict(report), "stored": report.stored}
+
+
+def print_feedback(report: FeedbackReport) -> None:
+    """One line of counts, then what could not be used, by tenant."""
+    console.print(
+        f"{report.rows} row(s) from {escape(report.source)}: {report.new} new, "
+        f"{report.revised} revised, {report.unchanged} unchanged, {report.repeated} repeated "
+        f"in the input (the last kept), {report.late} late"
+    )
+    for tenant, count in sorted(report.unknown_tenants.items(), key=lambda i: natural_key(i[0])):
+        console.print(
+            f"[yellow]unknown tenant[/] {escape(tenant)}: {count} row(s) not stored (the fleet "
+            "has no model of it; check the tenant key)"
+        )
+    for tenant, count in sorted(report.invalid.items(), key=lambda i: natural_key(i[0])):
+        console.print(
+            f"[yellow]no value[/] {escape(tenant)}: {count} row(s) without a finite target "
+            "value, not stored"
+        )
+    for tenant, reason in sorted(report.failed.items(), key=lambda i: natural_key(i[0])):
+        console.print(f"[red]refused[/] {escape(tenant)}: {escape(reason)}")
+
+
+def performance_json(report: PerformanceReport) -> Iterator[dict[str, Any]]:
+    """A summary object, then one per (tenant, version, arm, period)."""
+    yield {
+        "record": "summary",
+        "fleet": report.fleet,
+        "environment": report.environment,
+        "since": report.since.isoformat(),
+        "until": report.until.isoformat(),
+        "by": report.by,
+        "max_drop": report.max_drop,
+        "min_rows": report.min_rows,
+        "groups": len(report.rows),
+        "degraded": len(report.degraded),
+    }
+    for row in report.rows:
+        yield {"record": "group", **asdict(row)}
+
+
+def print_performance(report: PerformanceReport) -> None:
+    """The groups, degraded first."""
+    console.print(
+        f"[bold]{escape(report.fleet)}[/] @ {escape(report.environment)}, dates "
+        f"{report.since:%Y-%m-%d} to {report.until:%Y-%m-%d}: {len(report.degraded)} of "
+        f"{len(report.rows)} group(s) worse than their holdout by more than "
+        f"{report.max_drop:.0%} (at least {report.min_rows} prediction(s) each)"
+    )
+    if not report.rows:
+        console.print("no logged prediction has an actual yet: send them with modelfleet feedback")
+        return
+    table = Table(box=box.SIMPLE_HEAD)
+    for name in (
+        "tenant",
+        "version",
+        "arm",
+        "period",
+        "rows",
+        "WMAPE",
+        "holdout",
+        "change",
+        "MAE",
+        "RMSE",
+    ):
+        table.add_column(name)
+    order = sorted(report.rows, key=lambda r: (not r.degraded, natural_key(r.tenant), r.period))
+    for row in order:
+        table.add_row(
+            escape(row.tenant),
+            escape(row.version),
+            escape(row.arm),
+            row.period,
+            str(row.rows),
+            f"{row.wmape:.4f}",
+            "-" if row.holdout_wmape is None else f"{row.holdout_wmape:.4f}",
+            "-" if row.change is None else f"{row.change:+.1%}",
+            f"{row.mae:.4g}",
+            f"{row.rmse:.4g}",
+            style="red" if row.degraded else None,
         )
     console.print(table)

@@ -1,4 +1,4 @@
-"""The client's monitoring verbs (drift of the live versions), as a part of :class:`Client`.
+"""The client's monitoring verbs (drift, ground truth, performance), as a part of :class:`Client`.
 
 They read the home's prediction log and the versions' profiles in this process, so they work
 on a local home; a client of a control plane is told so.
@@ -7,17 +7,21 @@ on a local home; a client of a control plane is told so.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from modelfleet.client.local import LocalPlane
 from modelfleet.client.plane import Plane
 from modelfleet.config.spec import FleetSpec, load_spec
 from modelfleet.config.specs import SpecLike
-from modelfleet.monitoring.service import DriftReport, drift_report
+from modelfleet.data.batch import BatchLocation
+from modelfleet.monitoring.feedback import FeedbackReport
+from modelfleet.monitoring.performance import PerformanceReport, Period
+from modelfleet.monitoring.service import DriftReport, drift_report, feedback, performance
 from modelfleet.registry.reads import ArtifactStores
 
 
 class MonitoringVerbs:
-    """drift, for a client with a ``plane``."""
+    """drift, feedback and performance, for a client with a ``plane``."""
 
     plane: Plane
 
@@ -39,4 +43,35 @@ class MonitoringVerbs:
         stores = ArtifactStores(local.settings.artifacts_url)
         return drift_report(
             local.metadata_store(), stores, loaded, environment, since=since, until=until
+        )
+
+    def feedback(
+        self,
+        spec: SpecLike,
+        where: str | Path | BatchLocation,
+        *,
+        source: str | None = None,
+    ) -> FeedbackReport:
+        """Store ground truth from a file (or ``BatchLocation(query=..., url=...)``) in the
+        fleet's own format; every row is counted as new, revised, unchanged, repeated,
+        invalid, late or of an unknown tenant."""
+        local = self._local("feedback")
+        loaded = spec if isinstance(spec, FleetSpec) else load_spec(spec)
+        return feedback(local.metadata_store(), loaded, BatchLocation.of(where), source=source)
+
+    def performance(
+        self,
+        spec: SpecLike,
+        *,
+        environment: str = "prod",
+        since: datetime | None = None,
+        until: datetime | None = None,
+        by: Period = "all",
+    ) -> PerformanceReport:
+        """Live WMAPE/MAE/RMSE per tenant, version and arm (and day or week with ``by``)
+        against each version's holdout, for predicted dates in ``[since, until)``."""
+        local = self._local("performance")
+        loaded = spec if isinstance(spec, FleetSpec) else load_spec(spec, environment)
+        return performance(
+            local.metadata_store(), loaded, environment, since=since, until=until, by=by
         )

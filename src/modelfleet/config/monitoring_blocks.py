@@ -5,7 +5,8 @@ Declared once per fleet, overridden per environment (``environments: {prod: {mon
 :mod:`modelfleet.monitoring.drift`: a column drifts when its test is significant after the
 fleet-wide false-discovery control (``alpha``) *and* its effect reaches the floor (``min_ks``
 for numbers, ``min_js`` for categories, ``min_null_change`` for null rates); a tenant drifts
-when more than ``drift_share`` of its tested columns do.
+when more than ``drift_share`` of its tested columns do. ``performance`` says when a live
+version is worse than its holdout once actuals arrive (:mod:`modelfleet.monitoring.performance`).
 
 Calendar features (``cal_dayofweek``, ``cal_month``...) are parts of the date: any window
 shorter than the training span differs from it there, by construction, so they are not tested
@@ -72,7 +73,30 @@ class DriftSpec(Strict):
         return parse_duration(self.window)
 
 
+class PerformanceSpec(Strict):
+    """When a live version counts as worse than its holdout, once ground truth arrives."""
+
+    max_drop: Share = Field(
+        default=0.05, description="degraded when live WMAPE is worse than holdout by more"
+    )
+    min_rows: Annotated[int, Field(ge=1)] = Field(
+        default=7, description="fewest predictions with actuals for a verdict"
+    )
+    window: str = Field(default="28d", description="default span of predicted dates, e.g. 28d")
+    max_delay: str = Field(
+        default="30d", description="an actual arriving later than this after its date is late"
+    )
+
+    @field_validator("window", "max_delay")
+    @classmethod
+    def _durations(cls, value: str) -> str:
+        if parse_duration(value) <= timedelta(0):
+            raise ValueError("must be longer than zero, e.g. '28d'")
+        return value
+
+
 class MonitoringSpec(Strict):
     """How this fleet's live models are watched."""
 
     drift: DriftSpec = DriftSpec()
+    performance: PerformanceSpec = PerformanceSpec()

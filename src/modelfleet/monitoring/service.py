@@ -1,8 +1,11 @@
-"""Drift of a fleet's live versions over a span of its prediction log, with the spec's policy.
+"""The monitoring use cases, with the fleet spec's ``monitoring:`` settings applied.
 
-The use case behind ``modelfleet monitor drift`` and :meth:`Client.drift`: read the window
-(:mod:`.windows`), run the fleet-wide tests (:mod:`.drift`) with the thresholds of the
-fleet's ``monitoring.drift`` block, and say what was tested, what was left out and why.
+* :func:`drift_report` (``modelfleet monitor drift``): read the window (:mod:`.windows`), run
+  the fleet-wide tests (:mod:`.drift`) with the ``monitoring.drift`` thresholds, and say what
+  was tested, what was left out and why;
+* :func:`feedback` (``modelfleet feedback``): store ground truth (:mod:`.feedback`);
+* :func:`performance` (``modelfleet monitor performance``): live metrics against the holdout
+  (:mod:`.performance`).
 """
 
 from __future__ import annotations
@@ -11,10 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from modelfleet.config.feature_blocks import parse_duration
 from modelfleet.config.monitoring_blocks import DriftSpec
 from modelfleet.config.spec import FleetSpec
+from modelfleet.data.batch import BatchLocation
 from modelfleet.errors import UsageError
 from modelfleet.monitoring.drift import DriftPolicy, FleetDrift, fleet_drift
+from modelfleet.monitoring.feedback import FeedbackReport, ingest_feedback
+from modelfleet.monitoring.performance import PerformanceReport, Period, performance_report
 from modelfleet.monitoring.windows import live_window
 from modelfleet.registry.reads import ArtifactStores
 from modelfleet.registry.refs import check_alias
@@ -91,3 +98,45 @@ def _aware(value: datetime, name: str) -> datetime:
     if value.utcoffset() == timedelta(0):
         return value
     return value.astimezone(UTC)
+
+
+def feedback(
+    store: MetadataStore,
+    spec: FleetSpec,
+    where: BatchLocation,
+    *,
+    source: str | None = None,
+    now: datetime | None = None,
+) -> FeedbackReport:
+    """Store the actuals of ``where`` with the spec's lateness setting."""
+    block = spec.monitoring.performance
+    return ingest_feedback(
+        store, spec, where, source=source, now=now, max_delay=parse_duration(block.max_delay)
+    )
+
+
+def performance(
+    store: MetadataStore,
+    spec: FleetSpec,
+    environment: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    by: Period = "all",
+) -> PerformanceReport:
+    """Live performance of ``spec``'s fleet over predicted dates in ``[since, until)``
+    (default: the spec's ``monitoring.performance.window`` up to now)."""
+    environment = check_alias(environment)
+    block = spec.monitoring.performance
+    until = _aware(until, "until") if until is not None else datetime.now(UTC)
+    since = _aware(since, "since") if since is not None else until - parse_duration(block.window)
+    return performance_report(
+        store,
+        spec.name,
+        environment,
+        since,
+        until,
+        by=by,
+        max_drop=block.max_drop,
+        min_rows=block.min_rows,
+    )

@@ -7,6 +7,7 @@ only place in modelfleet that writes SQL; from modelfleet it imports only ``mode
 
 from __future__ import annotations
 
+from modelfleet.store.actuals import ActualRow
 from modelfleet.store.metadata_store import MetadataStore, open_store
 from modelfleet.store.predictions import PredictionRow
 from modelfleet.store.registry.rows import (
@@ -38,6 +39,7 @@ from modelfleet.store.urls import SUPPORTED_FORMS
 
 __all__ = [
     "SUPPORTED_FORMS",
+    "ActualRow",
     "ApprovalRow",
     "ArtifactRow",
     "EventRow",

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import DBAPIError
 
 from modelfleet.errors import NotFoundError
-from modelfleet.store import fleet_runs, predictions, runs, tenants
+from modelfleet.store import actuals, fleet_runs, predictions, runs, tenants
 from modelfleet.store.engine import build_engines
 from modelfleet.store.migrate import current_revision, ensure_schema
 from modelfleet.store.registry.fast import AliasLookup
@@ -245,6 +245,29 @@ class MetadataStore:
         """run id -> digest of its artifact ``name`` (runs without one are left out)."""
         with self._reading(f"read the {name} artifacts of {len(run_ids)} run(s)") as connection:
             return runs.select_artifact_digests(connection, run_ids, name)
+
+    def write_actuals(
+        self, new: Sequence[actuals.ActualRow], revised: Sequence[actuals.ActualRow]
+    ) -> None:
+        """Add new actuals and replace revised ones, in one transaction."""
+        if new or revised:
+            with self._writing(f"record {len(new) + len(revised)} actual(s)") as connection:
+                actuals.insert_actuals(connection, new)
+                actuals.update_actuals(connection, revised)
+
+    def stored_actuals(
+        self, fleet: str, tenants: Sequence[str], since: datetime, until: datetime
+    ) -> list[tuple[str, datetime, float]]:
+        """(tenant, ts, value) of the actuals stored for ``tenants`` between two times."""
+        with self._reading("read actuals") as connection:
+            return actuals.select_actuals(connection, fleet, tenants, since, until)
+
+    def predictions_with_actuals(
+        self, fleet: str, environment: str, since: datetime, until: datetime
+    ) -> actuals.JoinedColumns:
+        """Logged predictions for timestamps in ``[since, until)`` that have an actual."""
+        with self._reading("join predictions with actuals") as connection:
+            return actuals.select_joined(connection, fleet, environment, since, until)
 
     def count_predictions(self, fleet: str | None = None) -> int:
         """How many predictions are logged, of one fleet or all."""

@@ -42,6 +42,8 @@ class Logged:
     since: datetime
     until: datetime
     spec_path: Path
+    demo_dir: Path
+    holdout_dates: dict[str, list[str]]  # tenant -> the holdout dates its predictions are for
     repeats: int = REPEATS
 
 
@@ -94,8 +96,10 @@ def logged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Logged]:
         since = datetime.now(UTC) - timedelta(seconds=1)
         store = open_store(client.settings.store_url)
         log = PredictionLog(store, flush_seconds=0.01)
+        dates: dict[str, list[str]] = {}
         for tenant in tenants:
             package, records, stamps = holdout(client, f"{fleet}/{tenant}")
+            dates[tenant] = [str(d)[:10] for d in np.asarray(stamps).astype("datetime64[D]")]
             version = summary.versions[tenant]
             if tenant == tenants[0]:  # this tenant's numbers all jump tenfold
                 numeric = [
@@ -115,7 +119,9 @@ def logged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Logged]:
             _submit(log, fleet, tenant, "0.0.1", "shadow", records, stamps, values)
         log.close()
         until = datetime.now(UTC) + timedelta(seconds=1)
-        yield Logged(client, store, fleet, tenants, since, until, demo.spec_path)
+        yield Logged(
+            client, store, fleet, tenants, since, until, demo.spec_path, demo.out_dir, dates
+        )
         store.close()
 
 

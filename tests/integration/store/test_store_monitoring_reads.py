@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 
-from modelfleet.store import ArtifactRow, MetadataStore, RunBundle
+from modelfleet.store import ActualRow, ArtifactRow, MetadataStore, RunBundle
 from modelfleet.store.predictions import PredictionRow
 
 from .conftest import T0
@@ -73,3 +73,30 @@ def test_artifact_digests_name_each_runs_artifact_and_leave_out_runs_without_it(
 
     assert found == {b.run.id: f"{i:064x}" for i, b in enumerate(with_profile)}
     assert store.artifact_digests([], "profile") == {}
+
+
+def _actual(tenant: str, minutes: int, value: float) -> ActualRow:
+    return ActualRow("demand", tenant, T0 + timedelta(minutes=minutes), value, None, T0, "test")
+
+
+def test_predictions_join_the_actuals_of_their_tenant_and_timestamp(store: MetadataStore) -> None:
+    store.add_predictions(
+        [replace(_row("a", m), ts=T0 + timedelta(minutes=m), value=float(m)) for m in (0, 1, 2)]
+        + [replace(_row("b", 9), ts=T0 + timedelta(minutes=1))]
+    )
+    store.write_actuals([_actual("a", 0, 10.0), _actual("a", 2, 12.0), _actual("c", 1, 5.0)], [])
+
+    joined = store.predictions_with_actuals("demand", "prod", T0, T0 + timedelta(hours=1))
+
+    assert list(zip(joined.tenant, joined.prediction, joined.actual, strict=True)) == [
+        ("a", 0.0, 10.0),
+        ("a", 2.0, 12.0),
+    ]
+
+
+def test_a_revised_actual_replaces_the_stored_value(store: MetadataStore) -> None:
+    store.write_actuals([_actual("a", 0, 10.0)], [])
+
+    store.write_actuals([], [_actual("a", 0, 11.0)])
+
+    assert store.stored_actuals("demand", ["a"], T0, T0) == [("a", T0, 11.0)]

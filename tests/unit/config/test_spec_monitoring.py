@@ -78,3 +78,21 @@ def test_a_bad_drift_value_names_the_field(
 
     with pytest.raises(ConfigError, match=where.replace(".", r"\.")):
         load_spec(write_spec(minimal_spec), "prod")
+
+
+def test_the_performance_block_has_the_stated_defaults_and_refuses_bad_values(
+    minimal_spec: dict[str, Any], write_spec: Callable[..., Path]
+) -> None:
+    block = load_spec(write_spec(minimal_spec, "a.yaml"), "prod").monitoring.performance
+    assert (block.max_drop, block.min_rows, block.window, block.max_delay) == (
+        0.05,
+        7,
+        "28d",
+        "30d",
+    )
+
+    minimal_spec["monitoring"] = {"performance": {"max_drop": 2, "max_delay": "later"}}
+    with pytest.raises(ConfigError) as refused:
+        load_spec(write_spec(minimal_spec, "b.yaml"), "prod")
+    assert "monitoring.performance.max_drop" in str(refused.value)
+    assert "monitoring.performance.max_delay" in str(refused.value)
