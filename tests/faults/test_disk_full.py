@@ -28,7 +28,7 @@ from modelfleet.cli.app import main
 pytestmark = pytest.mark.faults
 
 STORES = 5
-ROOM_FOR_BLOBS = 6  # a tenant writes three (holdout, model, metadata): two tenants fit
+ROOM_FOR_BLOBS = 8  # a tenant writes four (model, metadata, holdout, profile): two tenants fit
 
 
 @dataclass
@@ -148,7 +148,7 @@ def test_a_full_artifact_disk_fails_the_tenants_it_hits_and_the_next_train_finis
     assert "Traceback" not in output
     assert failed, "no tenant failed on the full disk"
     assert all("artifact folder is full" in r["reason"] for r in failed), failed
-    assert len(succeeded) == ROOM_FOR_BLOBS // 3
+    assert len(succeeded) == ROOM_FOR_BLOBS // 4
     assert registered == succeeded
     assert left == []
     assert doctor.returncode == 0, doctor.stdout

@@ -29,7 +29,8 @@ Since = Annotated[
     str | None,
     typer.Option(
         help="Start of the span: a duration back from --until (7d, 12h) or a time "
-        "(2026-12-01T00:00:00Z). Default: the spec's monitoring.drift.window.",
+        "(2026-12-01T00:00:00Z). Default: the spec's window (drift 7d, performance 28d; "
+        "usage 7d).",
         show_default=False,
     ),
 ]
@@ -44,6 +45,7 @@ def register(root: typer.Typer) -> None:
     """Add the monitor commands and ``feedback`` to the root app."""
     root.add_typer(app, name="monitor")
     root.command("feedback")(feedback)
+    root.command("usage")(usage)
 
 
 def _time(text: str, option: str) -> datetime:
@@ -157,3 +159,23 @@ def performance(
         print_json_lines(performance_json(report))
     else:
         print_performance(report)
+
+
+def usage(
+    ctx: typer.Context,
+    fleet: Annotated[str, typer.Argument(help="The fleet's name.", show_default=False)],
+    env: Env = "prod",
+    since: Since = None,
+    until: Until = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """What each tenant costs to train, and how it is served (requests, latency)."""
+    from modelfleet.cli.render_monitoring import print_usage, usage_json
+
+    start, end = _span(since, until)
+    with state(ctx).local_client() as client:
+        report = client.usage(fleet, environment=env, since=start, until=end)
+    if as_json:
+        print_json_lines(usage_json(report))
+    else:
+        print_usage(report)

@@ -16,12 +16,19 @@ from modelfleet.config.specs import SpecLike
 from modelfleet.data.batch import BatchLocation
 from modelfleet.monitoring.feedback import FeedbackReport
 from modelfleet.monitoring.performance import PerformanceReport, Period
-from modelfleet.monitoring.service import DriftReport, drift_report, feedback, performance
+from modelfleet.monitoring.service import (
+    DriftReport,
+    drift_report,
+    feedback,
+    performance,
+    usage,
+)
+from modelfleet.monitoring.usage import UsageReport
 from modelfleet.registry.reads import ArtifactStores
 
 
 class MonitoringVerbs:
-    """drift, feedback and performance, for a client with a ``plane``."""
+    """drift, feedback, performance and usage, for a client with a ``plane``."""
 
     plane: Plane
 
@@ -75,3 +82,16 @@ class MonitoringVerbs:
         return performance(
             local.metadata_store(), loaded, environment, since=since, until=until, by=by
         )
+
+    def usage(
+        self,
+        fleet: str,
+        *,
+        environment: str = "prod",
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> UsageReport:
+        """Per tenant: training runs, CPU seconds, peak memory, artifact bytes; per tenant,
+        version and arm: requests, predictions, throughput and latency over the span."""
+        local = self._local("usage")
+        return usage(local.metadata_store(), fleet, environment, since=since, until=until)

@@ -5,7 +5,8 @@
   was tested, what was left out and why;
 * :func:`feedback` (``modelfleet feedback``): store ground truth (:mod:`.feedback`);
 * :func:`performance` (``modelfleet monitor performance``): live metrics against the holdout
-  (:mod:`.performance`).
+  (:mod:`.performance`);
+* :func:`usage` (``modelfleet usage``): training cost and serving per tenant (:mod:`.usage`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from modelfleet.errors import UsageError
 from modelfleet.monitoring.drift import DriftPolicy, FleetDrift, fleet_drift
 from modelfleet.monitoring.feedback import FeedbackReport, ingest_feedback
 from modelfleet.monitoring.performance import PerformanceReport, Period, performance_report
+from modelfleet.monitoring.usage import UsageReport, usage_report
 from modelfleet.monitoring.windows import live_window
 from modelfleet.registry.reads import ArtifactStores
 from modelfleet.registry.refs import check_alias
@@ -140,3 +142,22 @@ def performance(
         max_drop=block.max_drop,
         min_rows=block.min_rows,
     )
+
+
+def usage(
+    store: MetadataStore,
+    fleet: str,
+    environment: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    window: timedelta = timedelta(days=7),
+) -> UsageReport:
+    """Training cost per tenant, and serving over ``[since, until)`` (default: ``window``
+    back from now)."""
+    environment = check_alias(environment)
+    until = _aware(until, "until") if until is not None else datetime.now(UTC)
+    since = _aware(since, "since") if since is not None else until - window
+    if since >= until:
+        raise UsageError("the usage span starts at or after it ends: give --since first")
+    return usage_report(store, fleet, environment, since, until)

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import DBAPIError
 
 from modelfleet.errors import NotFoundError
-from modelfleet.store import actuals, fleet_runs, predictions, runs, tenants
+from modelfleet.store import actuals, fleet_runs, predictions, runs, tenants, usage
 from modelfleet.store.engine import build_engines
 from modelfleet.store.migrate import current_revision, ensure_schema
 from modelfleet.store.registry.fast import AliasLookup
@@ -268,6 +268,18 @@ class MetadataStore:
         """Logged predictions for timestamps in ``[since, until)`` that have an actual."""
         with self._reading("join predictions with actuals") as connection:
             return actuals.select_joined(connection, fleet, environment, since, until)
+
+    def training_usage(self, fleet: str) -> list[usage.TrainingUsageRow]:
+        """Per tenant: runs, CPU seconds, peak memory and artifact bytes."""
+        with self._reading("read training usage") as connection:
+            return usage.select_training_usage(connection, fleet)
+
+    def requests(
+        self, fleet: str, environment: str, since: datetime, until: datetime
+    ) -> usage.RequestColumns:
+        """One entry per request answered in ``[since, until)``: who answered, rows, latency."""
+        with self._reading("read the prediction log's requests") as connection:
+            return usage.select_requests(connection, fleet, environment, since, until)
 
     def count_predictions(self, fleet: str | None = None) -> int:
         """How many predictions are logged, of one fleet or all."""
