@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from modelfleet.cli import (
+    alerts,
     demo,
     doctor,
     features,
@@ -55,6 +56,7 @@ predict.register(app)
 forecast.register(app)
 traffic.register(app)
 monitor.register(app)
+alerts.register(app)
 demo.register(app)
 doctor.register(app)
 

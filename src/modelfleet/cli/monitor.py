@@ -179,3 +179,18 @@ def usage(
         print_json_lines(usage_json(report))
     else:
         print_usage(report)
+
+
+@app.command("check")
+def check(ctx: typer.Context, spec: SpecPath, env: Env = "prod", as_json: JsonFlag = False) -> None:
+    """Drift and performance over the spec's windows; open, refresh and resolve alerts."""
+    from modelfleet.cli.render_monitoring import check_json, print_check
+
+    with state(ctx).local_client() as client:
+        report = client.check(spec, environment=env)
+    if as_json:
+        print_json_lines(check_json(report))
+    else:
+        print_check(report)
+    if report.sink_failures:
+        raise typer.Exit(1)  # the alerts are stored; a sink did not get them

@@ -15,8 +15,9 @@ from modelfleet.cli.render import console, natural_key
 if TYPE_CHECKING:
     from modelfleet.monitoring.feedback import FeedbackReport
     from modelfleet.monitoring.performance import PerformanceReport
-    from modelfleet.monitoring.service import DriftReport
+    from modelfleet.monitoring.service import CheckReport, DriftReport
     from modelfleet.monitoring.usage import UsageReport
+    from modelfleet.store.alerts import AlertRow
 
 
 def drift_json(report: DriftReport) -> Iterator[dict[str, Any]]:
@@ -255,3 +256,91 @@ def print_usage(report: UsageReport) -> None:
         console.print(serving)
     else:
         console.print(f"no request was logged for {escape(report.fleet)} in {title[11:]}")
+
+
+def alert_json(alert: AlertRow) -> dict[str, Any]:
+    """An alert as one JSON object (times ISO, figures parsed)."""
+    import json
+
+    body = asdict(alert)
+    for name in ("opened_at", "last_seen_at", "resolved_at", "acked_at"):
+        value = body[name]
+        body[name] = None if value is None else value.isoformat()
+    body["figures"] = json.loads(alert.figures)
+    return {"record": "alert", **body}
+
+
+def print_alerts(found: list[AlertRow]) -> None:
+    """Alerts as a table, newest first."""
+    if not found:
+        console.print("no alert")
+        return
+    table = Table(box=box.SIMPLE_HEAD)
+    for name in (
+        "id",
+        "fleet",
+        "env",
+        "tenant",
+        "kind",
+        "version",
+        "state",
+        "since",
+        "acked",
+        "message",
+    ):
+        table.add_column(name)
+    for a in found:
+        table.add_row(
+            str(a.id),
+            escape(a.fleet),
+            escape(a.environment),
+            escape(a.tenant),
+            a.kind,
+            escape(a.version or "-"),
+            a.state,
+            f"{a.opened_at:%Y-%m-%d %H:%M}",
+            escape(a.acked_by or "-"),
+            escape(a.message),
+            style="red" if a.state == "open" and a.acked_at is None else None,
+        )
+    console.print(table)
+
+
+def check_json(report: CheckReport) -> Iterator[dict[str, Any]]:
+    """A summary, then each alert opened, still open, and resolved."""
+    yield {
+        "record": "check",
+        "fleet": report.fleet,
+        "environment": report.environment,
+        "at": report.at.isoformat(),
+        "tenants_monitored": len(report.drift.result.tenants),
+        "drifted": sum(t.drifted for t in report.drift.result.tenants),
+        "degraded": len(report.performance.degraded),
+        "opened": len(report.opened),
+        "still_open": len(report.still_open),
+        "resolved": len(report.resolved),
+        "sink_failures": list(report.sink_failures),
+    }
+    for label, alerts in (
+        ("opened", report.opened),
+        ("still_open", report.still_open),
+        ("resolved", report.resolved),
+    ):
+        for alert in alerts:
+            yield {**alert_json(alert), "change": label}
+
+
+def print_check(report: CheckReport) -> None:
+    """One line of what the check found, the alerts it changed, and sink failures."""
+    drifted = sum(t.drifted for t in report.drift.result.tenants)
+    console.print(
+        f"[bold]{escape(report.fleet)}[/] @ {escape(report.environment)}: {drifted} tenant(s) "
+        f"drifted, {len(report.performance.degraded)} group(s) degraded; alerts: "
+        f"{len(report.opened)} opened, {len(report.still_open)} still open, "
+        f"{len(report.resolved)} resolved"
+    )
+    changed = [*report.opened, *report.resolved]
+    if changed:
+        print_alerts(changed)
+    for failure in report.sink_failures:
+        console.print(f"[red]alert sink failed[/] {escape(failure)} (the alerts are stored)")

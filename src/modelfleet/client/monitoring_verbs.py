@@ -6,7 +6,7 @@ on a local home; a client of a control plane is told so.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from modelfleet.client.local import LocalPlane
@@ -14,10 +14,13 @@ from modelfleet.client.plane import Plane
 from modelfleet.config.spec import FleetSpec, load_spec
 from modelfleet.config.specs import SpecLike
 from modelfleet.data.batch import BatchLocation
+from modelfleet.errors import UsageError
 from modelfleet.monitoring.feedback import FeedbackReport
 from modelfleet.monitoring.performance import PerformanceReport, Period
 from modelfleet.monitoring.service import (
+    CheckReport,
     DriftReport,
+    check,
     drift_report,
     feedback,
     performance,
@@ -25,10 +28,11 @@ from modelfleet.monitoring.service import (
 )
 from modelfleet.monitoring.usage import UsageReport
 from modelfleet.registry.reads import ArtifactStores
+from modelfleet.store.alerts import AlertRow
 
 
 class MonitoringVerbs:
-    """drift, feedback, performance and usage, for a client with a ``plane``."""
+    """drift, feedback, performance, usage, checks and alerts, for a client with a ``plane``."""
 
     plane: Plane
 
@@ -95,3 +99,31 @@ class MonitoringVerbs:
         version and arm: requests, predictions, throughput and latency over the span."""
         local = self._local("usage")
         return usage(local.metadata_store(), fleet, environment, since=since, until=until)
+
+    def check(self, spec: SpecLike, *, environment: str = "prod") -> CheckReport:
+        """Drift and performance over the spec's windows; alerts opened, refreshed and
+        resolved, openings and resolutions sent to the spec's sinks."""
+        local = self._local("check")
+        loaded = spec if isinstance(spec, FleetSpec) else load_spec(spec, environment)
+        stores = ArtifactStores(local.settings.artifacts_url)
+        return check(local.metadata_store(), stores, loaded, environment)
+
+    def alerts(
+        self,
+        *,
+        fleet: str | None = None,
+        environment: str | None = None,
+        state: str | None = "open",
+        limit: int = 1000,
+    ) -> list[AlertRow]:
+        """Alerts, newest first (``state`` open, resolved, or None for both)."""
+        if state not in (None, "open", "resolved"):
+            raise UsageError(f"state {state!r}: use open, resolved or all")
+        local = self._local("alerts")
+        return local.metadata_store().list_alerts(fleet, environment, state, limit)
+
+    def ack_alert(self, alert_id: int) -> None:
+        """Record that this client's caller has seen an alert (it stays open until resolved)."""
+        local = self._local("alerts ack")
+        store = local.metadata_store()
+        store.ack_alert(alert_id, local.caller.principal, datetime.now(UTC))

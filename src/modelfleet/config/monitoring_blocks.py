@@ -16,9 +16,9 @@ unless ``calendar: true``; ``exclude`` names other columns to leave out (ids, co
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, get_args
+from typing import Annotated, Literal, get_args
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from modelfleet.config.base import CalendarFeature, Strict
 from modelfleet.config.feature_blocks import parse_duration
@@ -95,8 +95,34 @@ class PerformanceSpec(Strict):
         return value
 
 
+class AlertSinkSpec(Strict):
+    """Where alerts go: the log, a file of JSON lines, or a webhook (HTTP POST of JSON)."""
+
+    kind: Literal["log", "file", "webhook"]
+    path: str | None = Field(default=None, description="file: the JSON-lines file (appended)")
+    url: str | None = Field(default=None, description="webhook: where to POST each alert")
+    timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
+    retries: Annotated[int, Field(ge=0, le=10)] = 3
+
+    @model_validator(mode="after")
+    def _where(self) -> AlertSinkSpec:
+        if self.kind == "file" and not self.path:
+            raise ValueError("a file sink needs 'path' (e.g. alerts.jsonl)")
+        web = (self.url or "").startswith(("http://", "https://"))
+        if self.kind == "webhook" and not web:
+            raise ValueError("a webhook sink needs an http:// or https:// 'url'")
+        return self
+
+
+class AlertsSpec(Strict):
+    """Where alert openings and resolutions are sent (they are always in the store)."""
+
+    sinks: tuple[AlertSinkSpec, ...] = (AlertSinkSpec(kind="log"),)
+
+
 class MonitoringSpec(Strict):
     """How this fleet's live models are watched."""
 
     drift: DriftSpec = DriftSpec()
     performance: PerformanceSpec = PerformanceSpec()
+    alerts: AlertsSpec = AlertsSpec()

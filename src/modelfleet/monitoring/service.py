@@ -6,28 +6,35 @@
 * :func:`feedback` (``modelfleet feedback``): store ground truth (:mod:`.feedback`);
 * :func:`performance` (``modelfleet monitor performance``): live metrics against the holdout
   (:mod:`.performance`);
-* :func:`usage` (``modelfleet usage``): training cost and serving per tenant (:mod:`.usage`).
+* :func:`usage` (``modelfleet usage``): training cost and serving per tenant (:mod:`.usage`);
+* :func:`check` (``modelfleet monitor check``): drift and performance together, alerts opened,
+  refreshed and resolved (:mod:`.alerts`) and sent to the spec's sinks (:mod:`.sinks`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from modelfleet.config.feature_blocks import parse_duration
 from modelfleet.config.monitoring_blocks import DriftSpec
 from modelfleet.config.spec import FleetSpec
 from modelfleet.data.batch import BatchLocation
 from modelfleet.errors import UsageError
+from modelfleet.monitoring.alerts import Breach, drift_breaches, performance_breaches, plan_alerts
 from modelfleet.monitoring.drift import DriftPolicy, FleetDrift, fleet_drift
 from modelfleet.monitoring.feedback import FeedbackReport, ingest_feedback
 from modelfleet.monitoring.performance import PerformanceReport, Period, performance_report
+from modelfleet.monitoring.sinks import AlertEvent, dispatch, open_sinks
 from modelfleet.monitoring.usage import UsageReport, usage_report
 from modelfleet.monitoring.windows import live_window
 from modelfleet.registry.reads import ArtifactStores
 from modelfleet.registry.refs import check_alias
 from modelfleet.store import MetadataStore
+from modelfleet.store.alerts import AlertRow, NewAlertRow
 
 
 @dataclass(frozen=True, eq=False)
@@ -161,3 +168,95 @@ def usage(
     if since >= until:
         raise UsageError("the usage span starts at or after it ends: give --since first")
     return usage_report(store, fleet, environment, since, until)
+
+
+@dataclass(frozen=True, eq=False)
+class CheckReport:
+    """One monitoring check: what it judged, the alerts it opened, refreshed and resolved."""
+
+    fleet: str
+    environment: str
+    at: datetime
+    drift: DriftReport
+    performance: PerformanceReport
+    opened: tuple[AlertRow, ...]
+    still_open: tuple[AlertRow, ...]
+    resolved: tuple[AlertRow, ...]
+    sink_failures: tuple[str, ...]
+
+
+def check(
+    store: MetadataStore,
+    stores: ArtifactStores,
+    spec: FleetSpec,
+    environment: str,
+    *,
+    now: datetime | None = None,
+) -> CheckReport:
+    """Run drift and performance over the spec's windows, then open, refresh and resolve
+    alerts and send openings and resolutions to the spec's sinks."""
+    environment = check_alias(environment)
+    at = _aware(now, "now") if now is not None else datetime.now(UTC)
+    drift = drift_report(store, stores, spec, environment, until=at)
+    perf = performance(store, spec, environment, until=at)
+    found_drift, judged_drift = drift_breaches(drift.result, drift.versions)
+    found_perf, judged_perf = performance_breaches(perf)
+    current = store.list_alerts(spec.name, environment, "open", limit=1_000_000)
+    plan = plan_alerts(current, [*found_drift, *found_perf], judged_drift | judged_perf)
+    ids = store.apply_alerts(
+        [_new_row(spec.name, environment, b, at) for b in plan.opened],
+        [(a.id, b.version, b.message, _figures(b)) for a, b in plan.seen],
+        [a.id for a in plan.resolved],
+        at,
+    )
+    after = {a.id: a for a in store.list_alerts(spec.name, environment, limit=1_000_000)}
+    opened = tuple(after[i] for i in ids)
+    resolved = tuple(after[a.id] for a in plan.resolved)
+    events = [_event("opened", a, at) for a in opened] + [
+        _event("resolved", a, at) for a in resolved
+    ]
+    sinks = open_sinks(spec.monitoring.alerts.sinks, Path(spec.base_dir))
+    failures = dispatch(sinks, events) if events else []
+    return CheckReport(
+        fleet=spec.name,
+        environment=environment,
+        at=at,
+        drift=drift,
+        performance=perf,
+        opened=opened,
+        still_open=tuple(after[a.id] for a, _ in plan.seen),
+        resolved=resolved,
+        sink_failures=tuple(failures),
+    )
+
+
+def _figures(breach: Breach) -> str:
+    return json.dumps(dict(breach.figures), default=str, sort_keys=True)
+
+
+def _new_row(fleet: str, environment: str, breach: Breach, at: datetime) -> NewAlertRow:
+    return NewAlertRow(
+        fleet=fleet,
+        tenant=breach.tenant,
+        environment=environment,
+        kind=breach.kind,
+        version=breach.version,
+        message=breach.message,
+        figures=_figures(breach),
+        at=at,
+    )
+
+
+def _event(kind: str, alert: AlertRow, at: datetime) -> AlertEvent:
+    return AlertEvent(
+        event=kind,
+        alert_id=alert.id,
+        fleet=alert.fleet,
+        environment=alert.environment,
+        tenant=alert.tenant,
+        kind=alert.kind,
+        version=alert.version,
+        message=alert.message,
+        figures=json.loads(alert.figures),
+        at=at.isoformat(),
+    )

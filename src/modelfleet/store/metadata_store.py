@@ -17,9 +17,10 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import DBAPIError
 
 from modelfleet.errors import NotFoundError
-from modelfleet.store import actuals, fleet_runs, predictions, runs, tenants, usage
+from modelfleet.store import fleet_runs, runs, tenants
 from modelfleet.store.engine import build_engines
 from modelfleet.store.migrate import current_revision, ensure_schema
+from modelfleet.store.monitoring_tables import MonitoringTables
 from modelfleet.store.registry.fast import AliasLookup
 from modelfleet.store.registry.rows import VersionRow
 from modelfleet.store.registry.schema import model_events
@@ -76,7 +77,7 @@ def _collect_missing_statistics(read_engine: Engine, write_engine: Engine) -> No
         return
 
 
-class MetadataStore:
+class MetadataStore(MonitoringTables):
     """Runs, fleet runs, tenants and the model registry in one SQL database."""
 
     def __init__(self, store_url: StoreURL, read_engine: Engine, write_engine: Engine) -> None:
@@ -212,79 +213,6 @@ class MetadataStore:
         """A tenant's run-time traffic setting in one environment (one indexed read)."""
         with self._reading(f"read the traffic of {model}@{environment}") as connection:
             return traffic_of(connection, model, environment)
-
-    def add_predictions(self, rows: Sequence[predictions.PredictionRow]) -> None:
-        """Append logged predictions in one transaction (one executemany)."""
-        if rows:
-            with self._writing(f"log {len(rows)} prediction(s)") as connection:
-                predictions.insert_predictions(connection, rows)
-
-    def add_prediction_tuples(self, rows: Sequence[tuple[object, ...]]) -> None:
-        """Append logged predictions given as tuples (``predictions.COLUMNS`` order)."""
-        if rows:
-            with self._writing(f"log {len(rows)} prediction(s)") as connection:
-                predictions.insert_prediction_tuples(connection, rows)
-
-    def list_predictions(
-        self, fleet: str, tenant: str | None = None, limit: int = 1000
-    ) -> list[predictions.PredictionRow]:
-        """The newest logged predictions of a fleet or one of its tenants, newest first."""
-        with self._reading("read the prediction log") as connection:
-            return predictions.select_predictions(connection, fleet, tenant, limit)
-
-    def prediction_columns(
-        self, fleet: str, environment: str, since: datetime, until: datetime
-    ) -> predictions.PredictionColumns:
-        """A fleet's predictions in one environment logged in ``[since, until)``, as columns."""
-        with self._reading("read the prediction log") as connection:
-            return predictions.select_prediction_columns(
-                connection, fleet, environment, since, until
-            )
-
-    def artifact_digests(self, run_ids: Sequence[str], name: str) -> dict[str, str]:
-        """run id -> digest of its artifact ``name`` (runs without one are left out)."""
-        with self._reading(f"read the {name} artifacts of {len(run_ids)} run(s)") as connection:
-            return runs.select_artifact_digests(connection, run_ids, name)
-
-    def write_actuals(
-        self, new: Sequence[actuals.ActualRow], revised: Sequence[actuals.ActualRow]
-    ) -> None:
-        """Add new actuals and replace revised ones, in one transaction."""
-        if new or revised:
-            with self._writing(f"record {len(new) + len(revised)} actual(s)") as connection:
-                actuals.insert_actuals(connection, new)
-                actuals.update_actuals(connection, revised)
-
-    def stored_actuals(
-        self, fleet: str, tenants: Sequence[str], since: datetime, until: datetime
-    ) -> list[tuple[str, datetime, float]]:
-        """(tenant, ts, value) of the actuals stored for ``tenants`` between two times."""
-        with self._reading("read actuals") as connection:
-            return actuals.select_actuals(connection, fleet, tenants, since, until)
-
-    def predictions_with_actuals(
-        self, fleet: str, environment: str, since: datetime, until: datetime
-    ) -> actuals.JoinedColumns:
-        """Logged predictions for timestamps in ``[since, until)`` that have an actual."""
-        with self._reading("join predictions with actuals") as connection:
-            return actuals.select_joined(connection, fleet, environment, since, until)
-
-    def training_usage(self, fleet: str) -> list[usage.TrainingUsageRow]:
-        """Per tenant: runs, CPU seconds, peak memory and artifact bytes."""
-        with self._reading("read training usage") as connection:
-            return usage.select_training_usage(connection, fleet)
-
-    def requests(
-        self, fleet: str, environment: str, since: datetime, until: datetime
-    ) -> usage.RequestColumns:
-        """One entry per request answered in ``[since, until)``: who answered, rows, latency."""
-        with self._reading("read the prediction log's requests") as connection:
-            return usage.select_requests(connection, fleet, environment, since, until)
-
-    def count_predictions(self, fleet: str | None = None) -> int:
-        """How many predictions are logged, of one fleet or all."""
-        with self._reading("count the prediction log") as connection:
-            return predictions.count_predictions(connection, fleet)
 
     def completed_task_keys(
         self,
