@@ -194,3 +194,21 @@ def check(ctx: typer.Context, spec: SpecPath, env: Env = "prod", as_json: JsonFl
         print_check(report)
     if report.sink_failures:
         raise typer.Exit(1)  # the alerts are stored; a sink did not get them
+
+
+@app.command("status")
+def status(
+    ctx: typer.Context,
+    fleet: Annotated[str, typer.Argument(help="The fleet's name.", show_default=False)],
+    env: Env = "prod",
+    as_json: JsonFlag = False,
+) -> None:
+    """The fleet's health: each tenant's live version and open alerts, unhealthy first."""
+    from modelfleet.cli.render_monitoring import print_status, status_json
+
+    with state(ctx).local_client() as client:
+        found = client.status(fleet, environment=env)
+    if as_json:
+        print_json_lines(status_json(found))
+    else:
+        print_status(fleet, env, found)

@@ -15,7 +15,7 @@ from modelfleet.cli.render import console, natural_key
 if TYPE_CHECKING:
     from modelfleet.monitoring.feedback import FeedbackReport
     from modelfleet.monitoring.performance import PerformanceReport
-    from modelfleet.monitoring.service import CheckReport, DriftReport
+    from modelfleet.monitoring.service import CheckReport, DriftReport, TenantStatus
     from modelfleet.monitoring.usage import UsageReport
     from modelfleet.store.alerts import AlertRow
 
@@ -344,3 +344,40 @@ def print_check(report: CheckReport) -> None:
         print_alerts(changed)
     for failure in report.sink_failures:
         console.print(f"[red]alert sink failed[/] {escape(failure)} (the alerts are stored)")
+
+
+def status_json(found: list[TenantStatus]) -> Iterator[dict[str, Any]]:
+    """One object per tenant: live version, healthy, open alerts."""
+    for item in found:
+        yield {
+            "record": "tenant",
+            "tenant": item.tenant,
+            "version": item.version,
+            "healthy": item.healthy,
+            "alerts": [alert_json(a) for a in item.alerts],
+        }
+
+
+def print_status(fleet: str, environment: str, found: list[TenantStatus]) -> None:
+    """A summary line, then the tenants, unhealthy first."""
+    live = sum(item.version is not None for item in found)
+    alerting = sum(bool(item.alerts) for item in found)
+    console.print(
+        f"[bold]{escape(fleet)}[/] @ {escape(environment)}: {len(found)} tenant(s), {live} live, "
+        f"{alerting} with open alerts, {len(found) - live} with nothing live"
+    )
+    table = Table(box=box.SIMPLE_HEAD)
+    for name in ("tenant", "version", "state", "open alerts"):
+        table.add_column(name)
+    order = sorted(found, key=lambda item: (item.healthy, natural_key(item.tenant)))
+    for item in order:
+        kinds = ", ".join(f"{a.kind} (#{a.id})" for a in item.alerts) or "-"
+        state = "ok" if item.healthy else ("not live" if item.version is None else "alerting")
+        table.add_row(
+            escape(item.tenant),
+            escape(item.version or "-"),
+            state,
+            escape(kinds),
+            style=None if item.healthy else "red",
+        )
+    console.print(table)

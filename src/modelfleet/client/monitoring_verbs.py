@@ -20,10 +20,12 @@ from modelfleet.monitoring.performance import PerformanceReport, Period
 from modelfleet.monitoring.service import (
     CheckReport,
     DriftReport,
+    TenantStatus,
     check,
     drift_report,
     feedback,
     performance,
+    status,
     usage,
 )
 from modelfleet.monitoring.usage import UsageReport
@@ -127,3 +129,8 @@ class MonitoringVerbs:
         local = self._local("alerts ack")
         store = local.metadata_store()
         store.ack_alert(alert_id, local.caller.principal, datetime.now(UTC))
+
+    def status(self, fleet: str, *, environment: str = "prod") -> list[TenantStatus]:
+        """Every tenant of ``fleet``: its live version in ``environment`` and open alerts."""
+        local = self._local("status")
+        return status(local.metadata_store(), fleet, environment)

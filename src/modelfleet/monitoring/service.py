@@ -7,6 +7,7 @@
 * :func:`performance` (``modelfleet monitor performance``): live metrics against the holdout
   (:mod:`.performance`);
 * :func:`usage` (``modelfleet usage``): training cost and serving per tenant (:mod:`.usage`);
+* :func:`status` (``modelfleet monitor status``): each tenant's live version and open alerts;
 * :func:`check` (``modelfleet monitor check``): drift and performance together, alerts opened,
   refreshed and resolved (:mod:`.alerts`) and sent to the spec's sinks (:mod:`.sinks`).
 """
@@ -31,7 +32,8 @@ from modelfleet.monitoring.performance import PerformanceReport, Period, perform
 from modelfleet.monitoring.sinks import AlertEvent, dispatch, open_sinks
 from modelfleet.monitoring.usage import UsageReport, usage_report
 from modelfleet.monitoring.windows import live_window
-from modelfleet.registry.reads import ArtifactStores
+from modelfleet.registry.queries import VersionQuery
+from modelfleet.registry.reads import ArtifactStores, search
 from modelfleet.registry.refs import check_alias
 from modelfleet.store import MetadataStore
 from modelfleet.store.alerts import AlertRow, NewAlertRow
@@ -260,3 +262,36 @@ def _event(kind: str, alert: AlertRow, at: datetime) -> AlertEvent:
         figures=json.loads(alert.figures),
         at=at.isoformat(),
     )
+
+
+@dataclass(frozen=True)
+class TenantStatus:
+    """One tenant's health in an environment: its live version and its open alerts."""
+
+    tenant: str
+    version: str | None
+    alerts: tuple[AlertRow, ...]
+
+    @property
+    def healthy(self) -> bool:
+        """A live version and no open alert."""
+        return self.version is not None and not self.alerts
+
+
+def status(store: MetadataStore, fleet: str, environment: str) -> list[TenantStatus]:
+    """Every tenant with a version of ``fleet``: what is live in ``environment``, what is open."""
+    environment = check_alias(environment)
+    live = {
+        v.tenant: str(v.version)
+        for v in search(store, VersionQuery(fleet=fleet, environment=environment, limit=None))
+    }
+    known = {
+        v.tenant for v in search(store, VersionQuery(fleet=fleet, latest_only=True, limit=None))
+    }
+    open_alerts: dict[str, list[AlertRow]] = {}
+    for alert in store.list_alerts(fleet, environment, "open", limit=1_000_000):
+        open_alerts.setdefault(alert.tenant, []).append(alert)
+    return [
+        TenantStatus(tenant, live.get(tenant), tuple(open_alerts.get(tenant, ())))
+        for tenant in sorted(known | set(open_alerts))
+    ]

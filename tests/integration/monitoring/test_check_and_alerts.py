@@ -130,3 +130,30 @@ def test_a_spec_with_a_bad_sink_is_refused_naming_it(
     assert code == 2
     assert "monitoring.alerts.sinks.0" in err and "http:// or https://" in err
     assert "monitoring.alerts.sinks.1" in err and "needs 'path'" in err
+
+
+def test_status_lists_every_tenant_with_its_live_version_and_open_alerts(
+    logged: Any, spec_with_file_sink: Path, run_cli: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    logged.client.check(spec_with_file_sink, environment="dev")
+
+    code = run_cli("monitor", "status", logged.fleet, "--env", "dev", "--json")
+
+    records = {
+        r["tenant"]: r for r in (json.loads(x) for x in capsys.readouterr().out.splitlines() if x)
+    }
+    assert code == 0
+    assert set(records) == set(logged.tenants)
+    assert all(r["version"] for r in records.values())
+    jumped = records[logged.tenants[0]]
+    assert not jumped["healthy"] and {a["kind"] for a in jumped["alerts"]} >= {"drift"}
+
+
+def test_status_of_an_environment_without_versions_says_nothing_is_live(
+    logged: Any, run_cli: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = run_cli("monitor", "status", logged.fleet, "--env", "prod")
+
+    out = " ".join(capsys.readouterr().out.split())
+    assert code == 0
+    assert f"{len(logged.tenants)} tenant(s), 0 live" in out and "not live" in out
