@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import time
 import warnings
 from collections.abc import Callable
@@ -41,6 +40,16 @@ import _benchlib as bl
 
 DRIFT_SHARE = 0.2
 Check = Callable[[Any, pd.DataFrame], dict[str, list[str]]]  # variant -> drifted columns
+
+
+def _hwm_mb() -> float:
+    """The process's peak RSS (VmHWM: reset at exec, unlike getrusage's ru_maxrss, which a child
+    inherits from the parent it was forked from)."""
+    with open("/proc/self/status", encoding="ascii") as handle:  # noqa: PTH123
+        for line in handle:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def _split(frame: pd.DataFrame, names: list[str]) -> dict[str, pd.DataFrame]:
@@ -195,7 +204,7 @@ def run(tool: str, case: Path, budget: float) -> dict[str, Any]:
         "tenants_done": done,
         "reference_seconds": ref_seconds,
         "check_seconds": check_seconds,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": _hwm_mb(),
         "loaded_rss_mb": loaded_rss,
         "loop_peak_rss_mb": sampler.usage.peak_rss_mb,
         "variants": variants,

@@ -39,6 +39,16 @@ def _rss_mb() -> float:
         return int(handle.read().split()[1]) * resource.getpagesize() / 2**20
 
 
+def _hwm_mb() -> float:
+    """The process's peak RSS (VmHWM: reset at exec, unlike getrusage's ru_maxrss, which a child
+    inherits from the parent it was forked from)."""
+    with open("/proc/self/status", encoding="ascii") as handle:  # noqa: PTH123
+        for line in handle:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def _bounds(tenant: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct tenants of a long-form column sorted by tenant, and where each one starts."""
     ids, starts = np.unique(tenant, return_index=True)
@@ -107,7 +117,7 @@ def run(case: Path, repeat: int) -> dict[str, Any]:
             result = fleet_drift(window, policy)
             times.append(time.perf_counter() - start)
     assert result is not None
-    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_rss = _hwm_mb()
     tracemalloc.start()
     fleet_drift(window, policy)
     traced_peak = tracemalloc.get_traced_memory()[1] / 2**20
