@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -48,6 +49,11 @@ QUIET_ENV = {  # every tool's own telemetry switch; the network guard logs anyth
 MAX_FALSE_ALARMS = 0.02
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_arm(tool: str, case: Path, folder: Path, args: argparse.Namespace) -> dict[str, Any]:
     """One arm on one case in its own process; ``{"skipped": reason}`` when it cannot run."""
     if tool == "modelfleet":
@@ -58,10 +64,14 @@ def run_arm(tool: str, case: Path, folder: Path, args: argparse.Namespace) -> di
         cmd = [str(bl.BENCH_DIR / "_drift_arms.py"), tool, "--budget", str(args.budget)]
         if not python.exists():
             return {"skipped": f"no venv at {python.parent.parent.name} (see the README)"}
+    waited = busy = 0.0
+    if args.wait_quiet:  # let someone else's test run finish first (a shared machine)
+        waited, busy = bl.wait_for_quiet(args.wait_quiet)
     out = folder / f"{tool}-{case.name}.json"
     net_log = folder / f"net-{tool}-{case.name}.log"
     env = {**os.environ, **QUIET_ENV, bl.NET_LOG_ENV: str(net_log)}
     load = os.getloadavg()[0]
+    machine_before, own_before = bl.system_busy_seconds(), _children_cpu()
     start = time.perf_counter()
     done = subprocess.run(
         [str(python), *cmd, "--case", str(case), "--out", str(out)],
@@ -71,12 +81,17 @@ def run_arm(tool: str, case: Path, folder: Path, args: argparse.Namespace) -> di
         check=False,
     )
     wall = time.perf_counter() - start
+    own = _children_cpu() - own_before
+    other = max(bl.system_busy_seconds() - machine_before - own, 0.0) / wall
     if done.returncode != 0:
         lines = (done.stderr or done.stdout).strip().splitlines() or ["no output"]
         return {"skipped": f"exit {done.returncode}: {lines[-1][:200]}"}
     result = dict(json.loads(out.read_text()))
     result["process_wall_seconds"] = wall
     result["load_average_before"] = load
+    result["other_busy_cores"] = other  # the rest of the machine while the arm ran
+    result["waited_for_quiet_seconds"] = waited
+    result["busy_cores_before"] = busy
     result["network_attempts"] = bl.network_attempts(net_log)
     return result
 
@@ -146,7 +161,7 @@ def report(cases: dict[str, dict[str, Any]]) -> None:
         rows = []
         for tool, result in fleet["arms"].items():
             if "skipped" in result:
-                rows.append([tool, f"skipped: {result['skipped']}"] + ["-"] * 7)
+                rows.append([tool, f"skipped: {result['skipped']}"] + ["-"] * 8)
                 continue
             for label, s in fleet["scores"][tool].items():
                 done = f"{result['tenants_done']}/{result['tenants_total']}"
@@ -161,6 +176,7 @@ def report(cases: dict[str, dict[str, Any]]) -> None:
                         _pct(s["tenant_false_alarm_rate"]),
                         _pct(s["feature_recall"]),
                         _pct(s["feature_false_alarm_rate"]),
+                        result.get("other_busy_cores"),
                     ]
                 )
         print("\nfleet: " + fleet["truth"]["injected"])
@@ -176,6 +192,7 @@ def report(cases: dict[str, dict[str, Any]]) -> None:
                     "tenant false",
                     "feature recall",
                     "feature false",
+                    "other cores",
                 ],
                 rows,
             )
@@ -198,7 +215,7 @@ def report(cases: dict[str, dict[str, Any]]) -> None:
         rows = []
         for tool, result in case["arms"].items():
             if "skipped" in result:
-                rows.append([tool, f"skipped: {result['skipped']}", "-", "-", "-", "-"])
+                rows.append([tool, f"skipped: {result['skipped']}"] + ["-"] * 5)
                 continue
             for label, s in case["scores"][tool].items():
                 rows.append(
@@ -209,12 +226,21 @@ def report(cases: dict[str, dict[str, Any]]) -> None:
                         s["reference_seconds_fleet"],
                         s["check_seconds_fleet"],
                         _mem(result),
+                        result.get("other_busy_cores"),
                     ]
                 )
         print(f"\n{name}: one tenant, reference and current {case['truth']['rows']:,} rows each")
         print(
             bl.table(
-                ["arm", "verdicts right", "wrong", "reference s", "check s", "peak MB (loaded)"],
+                [
+                    "arm",
+                    "verdicts right",
+                    "wrong",
+                    "reference s",
+                    "check s",
+                    "peak MB (loaded)",
+                    "other cores",
+                ],
                 rows,
             )
         )
@@ -298,6 +324,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=6, help="fleet_drift calls timed")
     parser.add_argument("--only", nargs="*", choices=("modelfleet", *COMPETITORS))
     parser.add_argument("--no-fleet", action="store_true")
+    parser.add_argument("--wait-quiet", type=float, default=0.0, help="max s to wait an arm")
     for tool in COMPETITORS:
         parser.add_argument(f"--{tool}-venv", default=str(bl.REPO_ROOT / f".venv-{tool}"))
     args = parser.parse_args()
@@ -326,7 +353,11 @@ def main() -> None:
                     continue
                 score = score_fleet if name == "fleet" else score_single
                 scores[tool] = score(result, truth)
-                print(f"{result['process_wall_seconds']:.1f} s", flush=True)
+                print(
+                    f"{result['process_wall_seconds']:.1f} s "
+                    f"(other programs: {result['other_busy_cores']:.2f} cores)",
+                    flush=True,
+                )
             cases[name] = {"truth": truth, "arms": arms, "scores": scores}
     report(cases)
     speed = ratios(cases)
