@@ -25,6 +25,7 @@ from modelfleet.config.monitoring_blocks import DriftSpec
 from modelfleet.config.spec import FleetSpec
 from modelfleet.data.batch import BatchLocation
 from modelfleet.errors import UsageError
+from modelfleet.features.clock import as_utc
 from modelfleet.monitoring.alerts import Breach, drift_breaches, performance_breaches, plan_alerts
 from modelfleet.monitoring.drift import DriftPolicy, FleetDrift, fleet_drift
 from modelfleet.monitoring.feedback import FeedbackReport, ingest_feedback
@@ -81,8 +82,7 @@ def drift_report(
     until)`` (default: the spec's ``monitoring.drift.window`` up to now)."""
     environment = check_alias(environment)
     block = spec.monitoring.drift
-    until = _aware(until, "until") if until is not None else datetime.now(UTC)
-    since = _aware(since, "since") if since is not None else until - block.window_span
+    since, until = _span(since, until, block.window_span)
     if since >= until:
         raise UsageError(
             f"the drift window starts ({since.isoformat()}) at or after it ends "
@@ -102,13 +102,12 @@ def drift_report(
     )
 
 
-def _aware(value: datetime, name: str) -> datetime:
-    """A time with its zone (a naive one is read as UTC, the log's clock)."""
-    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
-        return value.replace(tzinfo=UTC)
-    if value.utcoffset() == timedelta(0):
-        return value
-    return value.astimezone(UTC)
+def _span(
+    since: datetime | None, until: datetime | None, back: timedelta
+) -> tuple[datetime, datetime]:
+    """``[since, until)`` in UTC: ``until`` defaults to now, ``since`` to ``back`` before it."""
+    end = as_utc(until) if until is not None else datetime.now(UTC)
+    return (as_utc(since) if since is not None else end - back), end
 
 
 def feedback(
@@ -139,8 +138,7 @@ def performance(
     (default: the spec's ``monitoring.performance.window`` up to now)."""
     environment = check_alias(environment)
     block = spec.monitoring.performance
-    until = _aware(until, "until") if until is not None else datetime.now(UTC)
-    since = _aware(since, "since") if since is not None else until - parse_duration(block.window)
+    since, until = _span(since, until, parse_duration(block.window))
     return performance_report(
         store,
         spec.name,
@@ -165,8 +163,7 @@ def usage(
     """Training cost per tenant, and serving over ``[since, until)`` (default: ``window``
     back from now)."""
     environment = check_alias(environment)
-    until = _aware(until, "until") if until is not None else datetime.now(UTC)
-    since = _aware(since, "since") if since is not None else until - window
+    since, until = _span(since, until, window)
     if since >= until:
         raise UsageError("the usage span starts at or after it ends: give --since first")
     return usage_report(store, fleet, environment, since, until)
@@ -198,7 +195,7 @@ def check(
     """Run drift and performance over the spec's windows, then open, refresh and resolve
     alerts and send openings and resolutions to the spec's sinks."""
     environment = check_alias(environment)
-    at = _aware(now, "now") if now is not None else datetime.now(UTC)
+    at = as_utc(now) if now is not None else datetime.now(UTC)
     drift = drift_report(store, stores, spec, environment, until=at)
     perf = performance(store, spec, environment, until=at)
     found_drift, judged_drift = drift_breaches(drift.result, drift.versions)

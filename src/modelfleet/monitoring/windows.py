@@ -113,22 +113,16 @@ def live_window(
     )
     keys = pc.binary_join_element_wise(table["tenant"], table["version"], "\x1f")
     kept = table.filter(pc.is_in(keys, value_set=live_keys))
-    tenant_index = pc.index_in(kept["tenant"], value_set=pa.array(tenants, pa.string()))
+    index = pc.index_in(kept["tenant"], value_set=pa.array(tenants, pa.string()))
+    tenant_index = index.to_numpy(zero_copy_only=False).astype(np.int64)
+    columns, carried = _encoded(kept["inputs"], tenant_index, tenants, monitored)
     window = FleetWindow(
         tenants=tenants,
         profiles=[monitored[t].profile for t in tenants],
-        tenant_index=tenant_index.to_numpy(zero_copy_only=False).astype(np.int64),
-        columns={},
+        tenant_index=tenant_index,
+        columns=columns,
         predictions=_floats(kept["value"]),
-    )
-    columns, logged_masks = _encoded(kept["inputs"], window.tenant_index, tenants, monitored)
-    window = FleetWindow(
-        window.tenants,
-        window.profiles,
-        window.tenant_index,
-        columns,
-        window.predictions,
-        logged=logged_masks,
+        logged=carried,
     )
     return LiveWindow(
         fleet=fleet,
