@@ -29,6 +29,7 @@ pytestmark = [
 ]
 
 EXIT_WITHIN_SECONDS = 5.0
+START_WITHIN_SECONDS = 180.0
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,17 @@ def _train_and_stop(
             stderr=err,
         )
         try:
-            deadline = time.monotonic() + 60
+            # Generous: on a loaded CI machine the fork server's imports alone can take long.
+            deadline = time.monotonic() + START_WITHIN_SECONDS
             while len(list(markers.iterdir())) < 2:  # both workers are inside fit
-                assert time.monotonic() < deadline, "the workers never started fitting"
+                assert process.poll() is None, (
+                    f"train exited ({process.returncode}) before both workers fit: "
+                    + (root / "stderr.txt").read_text()[-2000:]
+                )
+                assert time.monotonic() < deadline, (
+                    f"the workers never started fitting within {START_WITHIN_SECONDS}s "
+                    f"({len(list(markers.iterdir()))} of 2 did)"
+                )
                 time.sleep(0.05)
             started = descendants(process.pid)
             assert len(started) >= 3  # the fork server and two workers at least
