@@ -15,6 +15,7 @@ import typer
 
 from modelfleet.cli import (
     alerts,
+    autopilot,
     demo,
     doctor,
     features,
@@ -57,6 +58,7 @@ forecast.register(app)
 traffic.register(app)
 monitor.register(app)
 alerts.register(app)
+autopilot.register(app)
 demo.register(app)
 doctor.register(app)
 

@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from modelfleet.caller import Caller, local_caller
+from modelfleet.client.autopilot_verbs import AutopilotVerbs
 from modelfleet.client.local import LocalPlane
 from modelfleet.client.monitoring_verbs import MonitoringVerbs
 from modelfleet.client.plane import Plane, PlaneInfo
@@ -49,7 +50,7 @@ class ValidationReport:
     data: FleetData | None
 
 
-class Client(ScoringVerbs, MonitoringVerbs):
+class Client(ScoringVerbs, MonitoringVerbs, AutopilotVerbs):
     """Runs, the model registry and promotion, over a local or an HTTP plane."""
 
     def __init__(self, plane: Plane) -> None:

@@ -20,6 +20,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import Field, field_validator, model_validator
 
+from modelfleet.config.autopilot_blocks import AutopilotSpec
 from modelfleet.config.base import CalendarFeature, Strict
 from modelfleet.config.feature_blocks import parse_duration
 
@@ -126,3 +127,4 @@ class MonitoringSpec(Strict):
     drift: DriftSpec = DriftSpec()
     performance: PerformanceSpec = PerformanceSpec()
     alerts: AlertsSpec = AlertsSpec()
+    autopilot: AutopilotSpec = AutopilotSpec()
