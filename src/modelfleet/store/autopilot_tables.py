@@ -45,7 +45,7 @@ class AutopilotTables:
             row = autopilot.select_action(connection, action_id)
         if row is None:
             raise NotFoundError(
-                f"no autopilot action {action_id}: list them with `modelfleet autopilot actions`"
+                f"no autopilot action {action_id}: list them with `modelfleet actions list`"
             )
         return row
 
