@@ -157,7 +157,10 @@ def _with_rollouts(
             running[tenant] = row
     if not running:
         return facts
-    since = min(row.at for row in running.values())
+    # Pairs are dates both versions forecast: a date can be paired whenever the challenger
+    # forecast it (it answers only since its rollout), including dates the champion forecast
+    # earlier; the performance window bounds how far back those dates may lie.
+    since = min(row.at for row in running.values()) - rules.window
     joined = store.predictions_with_actuals(fleet, rules.environment, since, now)
     table = pa.table(
         {

@@ -55,6 +55,7 @@ class Rules:
     within: timedelta = timedelta(days=14)
     max_drop: float = 0.05
     min_rows: int = 7
+    window: timedelta = timedelta(days=28)  # predicted dates a rollout's pairs may come from
     approval: frozenset[str] = frozenset()
 
     @classmethod
@@ -83,6 +84,7 @@ class Rules:
             within=parse_duration(spec.rollback.within),
             max_drop=performance.max_drop,
             min_rows=performance.min_rows,
+            window=parse_duration(performance.window),
             approval=frozenset(spec.approval),
         )
 

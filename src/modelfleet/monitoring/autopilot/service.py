@@ -231,7 +231,10 @@ class _Run:
         self._expire_stale_requests(facts, proposals)
         for _ in range(FOLLOW_UP_ROUNDS + 1):
             outcomes = self._act(facts, proposals)
-            steps.extend(_record(o.proposal, o.status, o.reason, o.figures) for o in outcomes)
+            steps.extend(
+                _record(o.proposal, o.status, o.reason, {**o.proposal.figures, **o.figures})
+                for o in outcomes
+            )
             advanced = {
                 o.proposal.tenant
                 for o in outcomes
@@ -252,14 +255,16 @@ class _Run:
         retrains: dict[RunTrigger, list[Proposal]] = defaultdict(list)
         for proposal in proposals:
             if proposal.kind == "hold":
-                outcomes.append(Outcome(proposal, "held", proposal.reason, proposal.figures))
+                outcomes.append(Outcome(proposal, "held", proposal.reason))
                 continue
             decided = _decision(facts[proposal.tenant], proposal)
             if decided is not None and decided[0] == "held":
-                outcomes.append(Outcome(proposal, "held", decided[1], proposal.figures))
+                outcomes.append(Outcome(proposal, "held", decided[1]))
             elif decided is None and proposal.step in self.rules.approval:
                 why = f"{proposal.reason}; waits for approval (the policy asks for {proposal.step})"
-                outcomes.append(Outcome(proposal, "pending", why, proposal.figures))
+                asked = Outcome(proposal, "pending", why)
+                outcomes.append(asked)
+                self._write([asked])
             elif proposal.kind == "retrain":
                 retrains[proposal.trigger or "schedule"].append(proposal)
             else:
@@ -270,7 +275,6 @@ class _Run:
             done = self._retrain(trigger, asked)
             outcomes.extend(done)
             self._write(done)
-        self._write([o for o in outcomes if o.status == "pending"])
         return outcomes
 
     def _retrain(self, trigger: RunTrigger, asked: list[Proposal]) -> list[Outcome]:
