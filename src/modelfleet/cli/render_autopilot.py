@@ -29,7 +29,7 @@ _STYLE = {
 def pass_json(result: AutopilotPass) -> Iterator[dict[str, Any]]:
     """One object for the pass, then one per step."""
     yield {
-        "type": "pass",
+        "record": "pass",
         "pass_id": result.pass_id,
         "fleet": result.fleet,
         "environment": result.environment,
@@ -42,7 +42,7 @@ def pass_json(result: AutopilotPass) -> Iterator[dict[str, Any]]:
     }
     for step in result.steps:
         yield {
-            "type": "step",
+            "record": "step",
             "tenant": step.tenant,
             "kind": step.kind,
             "version": step.version,

@@ -237,3 +237,26 @@ def days_before(end: datetime, count: int) -> list[date]:
     """The ``count`` whole days before ``end``'s date, oldest first."""
     last = end.astimezone(UTC).date()
     return [last - timedelta(days=count - i) for i in range(count)]
+
+
+@pytest.fixture
+def run_cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., int]:
+    """``run_cli(fleet, *args)``: ``modelfleet *args`` in this process on the fleet's home."""
+    import os
+    import sys
+
+    from modelfleet.cli.app import main
+
+    def run(fleet: Fleet, *args: str) -> int:
+        for name in [n for n in os.environ if n.startswith("MODELFLEET_")]:
+            monkeypatch.delenv(name)
+        monkeypatch.setenv("MODELFLEET_HOME", str(fleet.client.settings.home))
+        monkeypatch.setenv("MODELFLEET_EXECUTOR", "inline")
+        monkeypatch.setattr(sys, "argv", ["modelfleet", *args])
+        try:
+            main()
+        except SystemExit as exc:
+            return exc.code if isinstance(exc.code, int) else 0
+        return 0
+
+    return run
