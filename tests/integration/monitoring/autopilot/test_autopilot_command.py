@@ -123,7 +123,7 @@ def test_a_missing_spec_file_is_named(
     [
         ("approve", "999", "no autopilot action 999"),
         ("reject", "0", "greater than or equal to 1"),
-        ("approve", "abc", "abc"),
+        ("approve", "abc", "integer"),
     ],
 )
 def test_approving_an_unknown_action_is_refused(
