@@ -67,11 +67,41 @@ def autopilot(
 ) -> None:
     """Check the fleet, then retrain, promote, roll out or roll back tenants as the spec's
     monitoring.autopilot policy says; every step is recorded with its reason."""
+    from rich.console import Console
+
+    interval = _every(every)
+    failed = False
+    try:
+        failed = _passes(ctx, spec, env, interval, every, dry_run=dry_run, as_json=as_json)
+    except KeyboardInterrupt as exc:
+        # Typer swallows KeyboardInterrupt before the entry point sees it, so say it here.
+        from modelfleet.cli.signals import exit_code
+
+        what = "terminated" if exit_code(exc) == 143 else "interrupted"
+        Console(stderr=True).print(
+            f"[yellow]autopilot {what}: every step taken so far is recorded and its lock is "
+            "released; run the same command to go on[/]"
+        )
+        raise typer.Exit(exit_code(exc)) from None
+    if failed:
+        raise typer.Exit(PARTIAL)
+
+
+def _passes(
+    ctx: typer.Context,
+    spec: Path,
+    env: str,
+    interval: timedelta | None,
+    every: str | None,
+    *,
+    dry_run: bool,
+    as_json: bool,
+) -> bool:
+    """Run one pass, or one per ``interval`` until stopped; whether the last had a failure."""
     from modelfleet.cli.render import console
     from modelfleet.cli.render_autopilot import pass_json, print_pass
     from modelfleet.errors import ModelfleetError
 
-    interval = _every(every)
     failed = False
     with state(ctx).local_client() as client:
         while True:
@@ -92,8 +122,7 @@ def autopilot(
                 break
             console.print(f"next pass in {every} (Ctrl-C stops)")
             time.sleep(interval.total_seconds())
-    if failed:
-        raise typer.Exit(PARTIAL)
+    return failed
 
 
 @app.command("list")

@@ -262,17 +262,17 @@ class _Run:
                 outcomes.append(Outcome(proposal, "held", decided[1]))
             elif decided is None and proposal.step in self.rules.approval:
                 why = f"{proposal.reason}; waits for approval (the policy asks for {proposal.step})"
-                asked = Outcome(proposal, "pending", why)
-                outcomes.append(asked)
-                self._write([asked])
+                request = Outcome(proposal, "pending", why)
+                outcomes.append(request)
+                self._write([request])
             elif proposal.kind == "retrain":
                 retrains[proposal.trigger or "schedule"].append(proposal)
             else:
                 outcome = carry_out(self.hands, self.fleet, proposal, self.rules)
                 outcomes.append(outcome)
                 self._write([outcome])
-        for trigger, asked in retrains.items():
-            done = self._retrain(trigger, asked)
+        for trigger, batch in retrains.items():
+            done = self._retrain(trigger, batch)
             outcomes.extend(done)
             self._write(done)
         return outcomes

@@ -172,3 +172,41 @@ def test_a_pass_while_another_holds_the_lock_is_refused_and_changes_nothing(
     assert code != 0 and "already running" in capsys.readouterr().err
     assert drifted.client.autopilot_actions(fleet=drifted.fleet) == []
     assert drifted.client.alerts(fleet=drifted.fleet, state=None) == []
+
+
+def test_every_runs_passes_until_sigterm_stops_it_cleanly(
+    make_fleet: FleetFactory, clean_env: Callable[..., dict[str, str]]
+) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    fleet = make_fleet(stores=4)
+    script = Path(sys.executable).with_name("modelfleet")
+    env = clean_env(MODELFLEET_HOME=str(fleet.client.settings.home), MODELFLEET_EXECUTOR="inline")
+    process = subprocess.Popen(
+        [str(script), "autopilot", str(fleet.spec_path), "--every", "1h"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        deadline = time.monotonic() + 120
+        seen = ""
+        while "next pass in 1h" not in seen:
+            assert time.monotonic() < deadline and process.poll() is None, seen
+            seen += process.stdout.readline()
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    assert process.returncode == 143 and "Traceback" not in err, err
+    assert "nothing to do" in seen and "autopilot terminated" in " ".join(err.split())
+    assert fleet.store.autopilot_lock(fleet.fleet, "prod") is None

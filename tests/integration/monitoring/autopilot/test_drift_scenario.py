@@ -67,3 +67,30 @@ def test_a_second_pass_right_after_holds_the_rollout_and_retrains_nothing(
     assert [(s.tenant, s.kind, s.status) for s in again.steps] == [("2", "hold", "held")]
     assert "rollout running" in again.steps[0].reason
     assert len(fleet.client.fleet_runs(fleet.fleet)) == 2
+
+
+def test_a_tenant_whose_retraining_fails_does_not_stop_the_others(
+    make_fleet: FleetFactory,
+) -> None:
+    import csv
+
+    fleet = make_fleet(stores=4)
+    fleet.serve_live_inputs(shift=("1", "2"))
+    fleet.new_data_for(("1", "2"))
+    rows = list(csv.DictReader(fleet.demo.sales_path.open(newline="")))
+    for row in rows:
+        if row["store_id"] == "1":
+            row["sales"] = "-5"  # the spec's range check refuses negative sales
+    with fleet.demo.sales_path.open("w", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+    result = fleet.autopilot()
+
+    by_tenant = {(s.tenant, s.kind): s for s in result.steps}
+    failed = by_tenant[("1", "retrain")]
+    assert failed.status == "failed" and "sales" in failed.reason
+    assert by_tenant[("2", "rollout")].status == "done"
+    assert result.count("failed") == 1
+    assert fleet.live("1") == fleet.versions["1"]
