@@ -17,7 +17,7 @@ from modelfleet.api import handlers
 from modelfleet.api.backend import ControlPlane, load_specs
 from modelfleet.api.limits import DEFAULT_MAX_BODY_BYTES, Limits, RequestLimits
 from modelfleet.api.responses import APP_ERRORS
-from modelfleet.api.routes import lifecycle, models, runs, traffic
+from modelfleet.api.routes import autopilot, lifecycle, models, runs, traffic
 from modelfleet.api.routes.deps import Control
 from modelfleet.caller import local_user
 from modelfleet.config.settings import Settings
@@ -64,6 +64,7 @@ def create_app(
     app.include_router(models.router)
     app.include_router(lifecycle.router)
     app.include_router(traffic.router)
+    app.include_router(autopilot.router)
 
     @app.get("/healthz", response_model=HealthOut, tags=["health"])
     def healthz(control: Control) -> HealthOut:

@@ -140,7 +140,7 @@ def list_actions(
     """The autopilot's actions, newest first (--status pending: what waits for approval)."""
     from modelfleet.cli.render_autopilot import action_json, print_actions
 
-    with state(ctx).local_client() as client:
+    with state(ctx).client() as client:
         found = client.autopilot_actions(fleet=fleet, environment=env, status=status, limit=limit)
     if as_json:
         print_json_lines(action_json(a) for a in found)
@@ -157,7 +157,7 @@ def approve(ctx: typer.Context, action_id: ActionId, reason: Reason = "") -> Non
     """Approve a pending step: the next autopilot pass carries it out."""
     from modelfleet.cli.render import console
 
-    with state(ctx).local_client() as client:
+    with state(ctx).client() as client:
         row = client.approve_action(action_id, reason=reason)
     console.print(f"action {row.id} ({row.kind} of {row.fleet}/{row.tenant}) approved")
 
@@ -167,6 +167,6 @@ def reject(ctx: typer.Context, action_id: ActionId, reason: Reason = "") -> None
     """Reject a pending step: it is not proposed again while its facts stand."""
     from modelfleet.cli.render import console
 
-    with state(ctx).local_client() as client:
+    with state(ctx).client() as client:
         row = client.reject_action(action_id, reason=reason)
     console.print(f"action {row.id} ({row.kind} of {row.fleet}/{row.tenant}) rejected")

@@ -7,15 +7,14 @@ It needs the fleet's data for retraining, so it runs on a local home.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from modelfleet.client.local import LocalPlane
+from modelfleet.client.plane import Plane
 from modelfleet.config.spec import load_spec
-from modelfleet.errors import UsageError
 from modelfleet.monitoring.autopilot.act import Retrained
 from modelfleet.monitoring.autopilot.service import AutopilotPass, rules_of, run_pass
 from modelfleet.registry.reads import ArtifactStores
@@ -25,8 +24,6 @@ from modelfleet.tracking.records import RunTrigger
 
 if TYPE_CHECKING:
     from modelfleet.client.facade import Client
-
-ACTION_STATUSES = ("done", "failed", "pending", "approved", "rejected", "skipped", "expired")
 
 
 class ClientHands:
@@ -88,6 +85,8 @@ class ClientHands:
 class AutopilotVerbs:
     """autopilot passes, their action records and approvals, for a client."""
 
+    plane: Plane
+
     def _local(self, verb: str) -> LocalPlane:
         raise NotImplementedError  # the Client's own
 
@@ -126,43 +125,12 @@ class AutopilotVerbs:
         limit: int | None = 100,
     ) -> list[ActionRow]:
         """The autopilot's actions, newest first (``status`` pending lists what waits)."""
-        if status is not None and status not in ACTION_STATUSES:
-            raise UsageError(f"status {status!r}: use one of {', '.join(ACTION_STATUSES)}")
-        local = self._local("autopilot actions")
-        return local.metadata_store().autopilot_actions(fleet, environment, status, limit)
+        return self.plane.autopilot_actions(fleet, environment, status, limit)
 
     def approve_action(self, action_id: int, *, reason: str = "") -> ActionRow:
         """Approve a pending autopilot step; the next pass carries it out."""
-        return self._decide(action_id, "approved", reason)
+        return self.plane.decide_action(action_id, "approved", reason)
 
     def reject_action(self, action_id: int, *, reason: str = "") -> ActionRow:
         """Reject a pending autopilot step; it is not proposed again while its facts stand."""
-        return self._decide(action_id, "rejected", reason)
-
-    def _decide(self, action_id: int, to_status: str, reason: str) -> ActionRow:
-        local = self._local(f"autopilot {to_status[:-1]}")
-        store = local.metadata_store()
-        row = store.autopilot_action(action_id)
-        model = f"{row.fleet}/{row.tenant}"
-        if row.status != "pending":
-            raise UsageError(
-                f"autopilot action {action_id} ({row.kind} of {model}) is {row.status}, not "
-                "pending: only pending steps are approved or rejected"
-            )
-        figures = json.loads(row.figures)
-        target = figures.get("to")
-        if to_status == "approved" and figures.get("registry_approval") and row.version:
-            # The promotion gate itself waits for a person: record the registry's approval.
-            self.approve(model, row.version, str(target), reason=reason)  # type: ignore[attr-defined]
-        else:
-            local._registry.authorize(local.caller, "approve", [model])
-        note = f"{row.reason}; {to_status} by {local.caller.principal}"
-        store.decide_autopilot_action(
-            action_id,
-            from_status="pending",
-            to_status=to_status,
-            actor=local.caller.principal,
-            at=datetime.now(UTC),
-            reason=note + (f": {reason}" if reason else ""),
-        )
-        return store.autopilot_action(action_id)
+        return self.plane.decide_action(action_id, "rejected", reason)

@@ -12,7 +12,7 @@ through ``httpx.ASGITransport``...) or ``http=`` a whole :class:`httpx.Client` o
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -28,6 +28,7 @@ from modelfleet.registry.queries import VersionQuery
 from modelfleet.registry.records import ModelEvent, ModelVersion, PromotionBatch, PromotionOutcome
 from modelfleet.registry.refs import parse_ref, split_model
 from modelfleet.registry.traffic import TrafficSetting
+from modelfleet.store.autopilot import ActionRow
 from modelfleet.tenant_ids import is_tenant_id, tenant_id_error
 from modelfleet.tracking.queries import RunQuery
 from modelfleet.tracking.records import FleetRunRecord, TenantRunRecord
@@ -42,6 +43,7 @@ from modelfleet.wire import (
     RunOut,
     error_class,
 )
+from modelfleet.wire.autopilot import AutopilotActionOut
 from modelfleet.wire.base import MAX_LIMIT
 from modelfleet.wire.registry import TrafficOut
 
@@ -168,6 +170,30 @@ class HttpPlane:
         """Close the HTTP connection pool (unless it was passed in)."""
         if self._owns_http:
             self._http.close()
+
+    # -- autopilot
+    def autopilot_actions(
+        self, fleet: str | None, environment: str | None, status: str | None, limit: int | None
+    ) -> list[ActionRow]:
+        """The autopilot's actions, newest first."""
+        shown = min(limit or MAX_LIMIT, MAX_LIMIT)
+        found = self._list(
+            AutopilotActionOut,
+            f"{API}/autopilot/actions",
+            fleet=fleet,
+            env=environment,
+            status=status,
+            limit=shown,
+        )
+        return [a.row() for a in found]
+
+    def decide_action(
+        self, action_id: int, decision: Literal["approved", "rejected"], reason: str
+    ) -> ActionRow:
+        """Approve or reject a pending autopilot step."""
+        verb = "approve" if decision == "approved" else "reject"
+        path = f"{API}/autopilot/actions/{int(action_id)}/{verb}"
+        return self._write("POST", AutopilotActionOut, path, {"reason": reason}).row()
 
     # -- runs
     def runs(self, query: RunQuery) -> list[TenantRunRecord]:

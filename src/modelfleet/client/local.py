@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
-from modelfleet.caller import Caller, local_caller
+from modelfleet.caller import Action, Caller, local_caller
 from modelfleet.client.plane import PlaneInfo
 from modelfleet.config.settings import Settings
 from modelfleet.config.spec import FleetSpec
@@ -29,11 +29,13 @@ from modelfleet.tracking.records import FleetRunRecord, TenantRunRecord
 from modelfleet.version import __version__
 
 if TYPE_CHECKING:
+    from modelfleet.client.autopilot_plane import Decision
     from modelfleet.config.serving_blocks import RoutingSpec
     from modelfleet.registry.policy import PromotionPolicy
     from modelfleet.registry.service import Registry
     from modelfleet.registry.traffic import TrafficSetting
     from modelfleet.store import MetadataStore
+    from modelfleet.store.autopilot import ActionRow
     from modelfleet.tracking.tracker import Tracker
 
 
@@ -319,6 +321,24 @@ class LocalPlane:
     def delete_version(self, model: str, version: str, reason: str) -> None:
         """Delete a version's record."""
         self._registry.delete_version(model, version, caller=self.caller, reason=reason)
+
+    def authorize(self, action: Action, models: Sequence[str]) -> None:
+        """Raise unless the policy lets this plane's caller do ``action`` on ``models``."""
+        self._registry.authorize(self.caller, action, models)
+
+    def autopilot_actions(
+        self, fleet: str | None, environment: str | None, status: str | None, limit: int | None
+    ) -> list[ActionRow]:
+        """The autopilot's actions, newest first."""
+        from modelfleet.client.autopilot_plane import list_actions
+
+        return list_actions(self, fleet, environment, status, limit)
+
+    def decide_action(self, action_id: int, decision: Decision, reason: str) -> ActionRow:
+        """Approve or reject a pending autopilot step."""
+        from modelfleet.client.autopilot_plane import decide_action
+
+        return decide_action(self, action_id, decision, reason)
 
     def close(self) -> None:
         """Release database connections (of every plane sharing these stores)."""

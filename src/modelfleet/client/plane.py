@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from modelfleet.config.serving_blocks import RoutingSpec
 from modelfleet.config.spec import FleetSpec
@@ -24,6 +24,7 @@ from modelfleet.registry.records import (
     PromotionOutcome,
 )
 from modelfleet.registry.traffic import TrafficSetting
+from modelfleet.store.autopilot import ActionRow
 from modelfleet.tracking.queries import RunQuery
 from modelfleet.tracking.records import FleetRunRecord, TenantRunRecord
 
@@ -156,6 +157,18 @@ class Plane(Protocol):
 
     def traffic(self, model: str, environment: str) -> TrafficSetting | None:
         """A tenant's run-time routing in an environment, or None."""
+        ...
+
+    def autopilot_actions(
+        self, fleet: str | None, environment: str | None, status: str | None, limit: int | None
+    ) -> list[ActionRow]:
+        """The autopilot's actions, newest first."""
+        ...
+
+    def decide_action(
+        self, action_id: int, decision: Literal["approved", "rejected"], reason: str
+    ) -> ActionRow:
+        """Approve or reject a pending autopilot step."""
         ...
 
     def close(self) -> None:

@@ -65,6 +65,8 @@ ROUTES = [
     ("POST", "/api/v1/fleets/{a}/promote"),
     ("POST", "/api/v1/batches/{a}/rollback"),
     ("POST", "/api/v1/runs/{a}/register"),
+    ("POST", "/api/v1/autopilot/actions/{a}/approve"),
+    ("POST", "/api/v1/autopilot/actions/{a}/reject"),
 ]
 QUERY_KEYS = ["fleet", "tenant", "tag", "env", "status", "metric", "latest_only", "limit", "format"]
 FUZZ = settings(
@@ -98,6 +100,7 @@ def test_any_path_and_body_is_answered_below_500(
 def test_any_query_is_answered_below_500(api: Any, params: list[tuple[str, str]]) -> None:
     _check(api.get("/api/v1/models", params=params))
     _check(api.get("/api/v1/runs", params=params))
+    _check(api.get("/api/v1/autopilot/actions", params=params))
 
 
 def test_the_fuzzed_routes_are_every_route_with_a_path_parameter(api: Any) -> None:
