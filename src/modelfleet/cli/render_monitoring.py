@@ -208,6 +208,8 @@ def usage_json(report: UsageReport) -> Iterator[dict[str, Any]]:
         yield {"record": "training", **body}
     for serving in report.serving:
         yield {"record": "serving", **asdict(serving)}
+    for errors in report.errors:
+        yield {"record": "errors", **asdict(errors), "error_rate": errors.error_rate}
 
 
 def print_usage(report: UsageReport) -> None:
@@ -256,6 +258,19 @@ def print_usage(report: UsageReport) -> None:
         console.print(serving)
     else:
         console.print(f"no request was logged for {escape(report.fleet)} in {title[11:]}")
+    if report.errors:
+        errors = Table(box=box.SIMPLE_HEAD, title="refused (4xx) and failed (5xx) requests")
+        for name in ("tenant", "answered", "4xx", "5xx", "error rate"):
+            errors.add_column(name, justify="left" if name == "tenant" else "right")
+        for e in sorted(report.errors, key=lambda r: natural_key(r.tenant)):
+            errors.add_row(
+                escape(e.tenant),
+                str(e.answered),
+                str(e.client_errors),
+                str(e.server_errors),
+                f"{e.error_rate:.1%}",
+            )
+        console.print(errors)
 
 
 def alert_json(alert: AlertRow) -> dict[str, Any]:

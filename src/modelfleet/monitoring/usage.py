@@ -4,8 +4,9 @@ Training, per tenant, from the run records: runs, CPU seconds (summed), peak mem
 of its runs) and artifact bytes. Serving, per tenant, version and arm, from the prediction log
 of a span: requests, predictions, throughput (requests a second over the span) and latency
 percentiles (p50, p99), computed for all groups at once with Arrow's t-digest aggregation.
-Failed requests are not in the prediction log, so the error rate is the server's ``/metrics``
-(``modelfleet_requests_total`` by status class), not part of this report.
+Refused (4xx) and failed (5xx) requests have no prediction; the server records each in the
+store's ``request_errors``, and the report sets them against the answered requests per tenant
+(its **error rate**: refused and failed over all requests of the span).
 """
 
 from __future__ import annotations
@@ -38,6 +39,22 @@ class ServingUsageRow:
 
 
 @dataclass(frozen=True)
+class ErrorUsageRow:
+    """One tenant's requests over the span: answered, refused (4xx), failed (5xx)."""
+
+    tenant: str
+    answered: int
+    client_errors: int
+    server_errors: int
+
+    @property
+    def error_rate(self) -> float:
+        """Refused and failed requests over all requests (0.0 with no requests)."""
+        total = self.answered + self.client_errors + self.server_errors
+        return (self.client_errors + self.server_errors) / total if total else 0.0
+
+
+@dataclass(frozen=True)
 class UsageReport:
     """Training cost per tenant and serving figures per tenant, version and arm."""
 
@@ -47,6 +64,7 @@ class UsageReport:
     until: datetime
     training: tuple[TrainingUsageRow, ...]
     serving: tuple[ServingUsageRow, ...]
+    errors: tuple[ErrorUsageRow, ...] = ()  # tenants with a refused or failed request
 
 
 def usage_report(
@@ -96,4 +114,13 @@ def usage_report(
         )
     )
     serving = tuple(sorted(serving, key=lambda r: (r.tenant, r.version, r.arm)))
-    return UsageReport(fleet, environment, since, until, training, serving)
+    # Answered requests per tenant: the champion's and challenger's (a shadow answers nobody).
+    answered: dict[str, int] = {}
+    for row in serving:
+        if row.arm != "shadow":
+            answered[row.tenant] = answered.get(row.tenant, 0) + row.requests
+    errors = tuple(
+        ErrorUsageRow(e.tenant, answered.get(e.tenant, 0), e.client_errors, e.server_errors)
+        for e in store.request_error_counts(fleet, environment, since, until)
+    )
+    return UsageReport(fleet, environment, since, until, training, serving, errors)

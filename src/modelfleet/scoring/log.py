@@ -18,9 +18,10 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Final
 
 import numpy as np
@@ -29,6 +30,7 @@ import orjson
 from modelfleet.errors import ModelfleetError
 from modelfleet.scoring.service import Prediction
 from modelfleet.store import MetadataStore
+from modelfleet.store.request_errors import RequestErrorRow
 
 log = logging.getLogger("modelfleet.scoring.log")
 
@@ -55,6 +57,12 @@ class _Entry:
     tenant: str
     records: Sequence[Mapping[str, Any]]
     logged_at: datetime
+
+
+@dataclass(frozen=True, eq=False)
+class _Refused:
+    row: RequestErrorRow
+    records: tuple[()] = ()  # no rows to log; counts as one in a batch
 
 
 def _utc(stamps: np.ndarray) -> list[datetime]:
@@ -95,7 +103,7 @@ class PredictionLog:
         flush_seconds: float = DEFAULT_FLUSH_SECONDS,
     ) -> None:
         self._store = store
-        self._queue: queue.Queue[_Entry | None] = queue.Queue(maxsize=max_queue)
+        self._queue: queue.Queue[_Entry | _Refused | None] = queue.Queue(maxsize=max_queue)
         self._batch_rows, self._flush_seconds = batch_rows, flush_seconds
         self._lock = threading.Lock()
         self._written = self._dropped = self._failed = 0
@@ -116,6 +124,23 @@ class PredictionLog:
                 pass
         with self._lock:
             self._dropped += len(records)
+        return False
+
+    def submit_error(
+        self, fleet: str, tenant: str, environment: str, request_id: str, status: int, error: str
+    ) -> bool:
+        """Queue one refused (4xx) or failed (5xx) request; False when the queue is full."""
+        row = RequestErrorRow(
+            request_id, fleet, tenant, environment, status, error[:100], datetime.now(UTC)
+        )
+        if not self._closed:
+            try:
+                self._queue.put_nowait(_Refused(row))
+                return True
+            except queue.Full:
+                pass
+        with self._lock:
+            self._dropped += 1
         return False
 
     def close(self, timeout: float = 30.0) -> None:
@@ -143,13 +168,13 @@ class PredictionLog:
     def _run(self) -> None:
         stopping = False
         while not stopping:
-            batch: list[_Entry] = []
+            batch: list[_Entry | _Refused] = []
             rows = 0
             first = self._queue.get()
             if first is None:
                 break
             batch.append(first)
-            rows += len(first.records)
+            rows += len(first.records) or 1
             deadline = time.monotonic() + self._flush_seconds
             while rows < self._batch_rows:
                 try:
@@ -160,22 +185,34 @@ class PredictionLog:
                     stopping = True
                     break
                 batch.append(item)
-                rows += len(item.records)
+                rows += len(item.records) or 1
             self._write(batch)
 
-    def _write(self, batch: Sequence[_Entry]) -> None:
-        rows = [row for entry in batch for row in rows_of(entry)]
+    def _write(self, batch: Sequence[_Entry | _Refused]) -> None:
+        rows = [row for entry in batch if isinstance(entry, _Entry) for row in rows_of(entry)]
+        refused = [entry.row for entry in batch if isinstance(entry, _Refused)]
+        # Each table in its own transaction and retry: a retry never writes rows twice.
+        if rows:
+            self._retrying(
+                "prediction", len(rows), partial(self._store.add_prediction_tuples, rows)
+            )
+        if refused:
+            write = partial(self._store.add_request_errors, refused)
+            self._retrying("request error", len(refused), write)
+
+    def _retrying(self, what: str, count: int, write: Callable[[], None]) -> None:
+        """Write one batch, retrying with a growing pause; counted as written or failed."""
         for attempt in range(RETRIES + 1):
             try:
-                self._store.add_prediction_tuples(rows)
+                write()
             except ModelfleetError as exc:
                 if attempt == RETRIES:
-                    log.error("prediction log: %d row(s) not written: %s", len(rows), exc)
+                    log.error("prediction log: %d %s row(s) not written: %s", count, what, exc)
                     with self._lock:
-                        self._failed += len(rows)
+                        self._failed += count
                     return
                 time.sleep(0.1 * 2**attempt)
             else:
                 with self._lock:
-                    self._written += len(rows)
+                    self._written += count
                 return

@@ -124,8 +124,12 @@ class Serving:
             key = routing_key or request_id
             routed = score_routed(routing, model_name(fleet, tenant), key, score, explain=explain)
             status = "2xx"
-        except Exception as exc:  # counted, then answered by the error handlers
-            status = "4xx" if getattr(exc, "http_status", 500) < 500 else "5xx"
+        except Exception as exc:  # counted and logged, then answered by the error handlers
+            code = getattr(exc, "http_status", 500)
+            status = "4xx" if code < 500 else "5xx"
+            self.log.submit_error(
+                fleet, tenant, self.environment, request_id, code, type(exc).__name__
+            )
             raise
         finally:
             self.metrics.requests.labels(fleet, tenant, status).inc()

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from modelfleet.errors import NotFoundError
-from modelfleet.store import actuals, alerts, predictions, runs, usage
+from modelfleet.store import actuals, alerts, predictions, request_errors, runs, usage
 
 
 class MonitoringTables:
@@ -77,6 +77,19 @@ class MonitoringTables:
         """Logged predictions for timestamps in ``[since, until)`` that have an actual."""
         with self._reading("join predictions with actuals") as connection:
             return actuals.select_joined(connection, fleet, environment, since, until)
+
+    def add_request_errors(self, rows: Sequence[request_errors.RequestErrorRow]) -> None:
+        """Record refused or failed requests in one transaction."""
+        if rows:
+            with self._writing(f"log {len(rows)} request error(s)") as connection:
+                request_errors.insert_request_errors(connection, rows)
+
+    def request_error_counts(
+        self, fleet: str, environment: str, since: datetime, until: datetime
+    ) -> list[request_errors.ErrorCount]:
+        """Per tenant: refused (4xx) and failed (5xx) requests in ``[since, until)``."""
+        with self._reading("count request errors") as connection:
+            return request_errors.select_error_counts(connection, fleet, environment, since, until)
 
     def training_usage(self, fleet: str) -> list[usage.TrainingUsageRow]:
         """Per tenant: runs, CPU seconds, peak memory and artifact bytes."""

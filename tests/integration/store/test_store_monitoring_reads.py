@@ -100,3 +100,28 @@ def test_a_revised_actual_replaces_the_stored_value(store: MetadataStore) -> Non
     store.write_actuals([], [_actual("a", 0, 11.0)])
 
     assert store.stored_actuals("demand", ["a"], T0, T0) == [("a", T0, 11.0)]
+
+
+def test_request_errors_are_counted_per_tenant_by_status_class_within_the_span(
+    store: MetadataStore,
+) -> None:
+    from modelfleet.store.request_errors import ErrorCount, RequestErrorRow
+
+    def refused(tenant: str, status: int, minutes: int, env: str = "prod") -> RequestErrorRow:
+        at = T0 + timedelta(minutes=minutes)
+        return RequestErrorRow(f"r{minutes}", "demand", tenant, env, status, "InputError", at)
+
+    store.add_request_errors(
+        [
+            refused("a", 422, 1),
+            refused("a", 503, 2),
+            refused("a", 404, 3),
+            refused("b", 422, 4),
+            refused("b", 422, 90),  # after the span
+            refused("c", 500, 5, env="dev"),  # another environment
+        ]
+    )
+
+    counts = store.request_error_counts("demand", "prod", T0, T0 + timedelta(hours=1))
+
+    assert counts == [ErrorCount("a", 2, 1), ErrorCount("b", 1, 0)]
