@@ -14,11 +14,15 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from modelfleet.cli.context import print_json_lines, state
+
+if TYPE_CHECKING:
+    from modelfleet.cli.render import RichListener
+    from modelfleet.tracking.records import TenantRunRecord
 
 app = typer.Typer(
     help="The autopilot's actions: list them, approve or reject the waiting ones.",
@@ -87,6 +91,34 @@ def autopilot(
         raise typer.Exit(PARTIAL)
 
 
+class _BarWhenTraining:
+    """The training progress bar, drawn only once a pass retrains (most passes do not)."""
+
+    def __init__(self) -> None:
+        self._bar: RichListener | None = None
+
+    def _open(self) -> RichListener:
+        if self._bar is None:
+            from modelfleet.cli.render import RichListener
+
+            self._bar = RichListener().__enter__()
+        return self._bar
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+
+    def stage(self, message: str) -> None:
+        self._open().stage(f"autopilot: {message}")
+
+    def started(self, total: int, skipped: int) -> None:
+        self._open().started(total, skipped)
+
+    def tenant_finished(self, record: TenantRunRecord) -> None:
+        self._open().tenant_finished(record)
+
+
 def _passes(
     ctx: typer.Context,
     spec: Path,
@@ -106,7 +138,12 @@ def _passes(
     with state(ctx).local_client() as client:
         while True:
             try:
-                result = client.autopilot(spec, environment=env, dry_run=dry_run)
+                bar = None if as_json else _BarWhenTraining()
+                try:
+                    result = client.autopilot(spec, environment=env, dry_run=dry_run, listener=bar)
+                finally:
+                    if bar is not None:
+                        bar.close()
             except ModelfleetError as exc:
                 if interval is None:
                     raise

@@ -24,18 +24,30 @@ from modelfleet.tracking.records import RunTrigger
 
 if TYPE_CHECKING:
     from modelfleet.client.facade import Client
+    from modelfleet.pipeline.recording import RunListener
 
 
 class ClientHands:
     """The autopilot's hands: the client's own verbs, training in ``train_environment``."""
 
-    def __init__(self, client: Client, spec_path: Path, train_environment: str) -> None:
+    def __init__(
+        self,
+        client: Client,
+        spec_path: Path,
+        train_environment: str,
+        listener: RunListener | None = None,
+    ) -> None:
         self.client, self.spec_path, self.train_environment = client, spec_path, train_environment
+        self.listener = listener
 
     def retrain(self, tenants: Sequence[str], trigger: RunTrigger) -> Retrained:
         """Train the tenants again (skipping those whose data and spec are unchanged)."""
         summary = self.client.train(
-            self.spec_path, self.train_environment, tenants=list(tenants), trigger=trigger
+            self.spec_path,
+            self.train_environment,
+            tenants=list(tenants),
+            trigger=trigger,
+            listener=self.listener,
         )
         failed = {
             r.tenant: f"{r.status}: {r.reason}" if r.reason else r.status
@@ -97,14 +109,16 @@ class AutopilotVerbs:
         environment: str = "prod",
         dry_run: bool = False,
         now: datetime | None = None,
+        listener: RunListener | None = None,
     ) -> AutopilotPass:
-        """One autopilot pass over the fleet in ``environment`` (``dry_run``: only the plan)."""
+        """One autopilot pass over the fleet in ``environment`` (``dry_run``: only the plan);
+        ``listener`` hears the progress of its retraining."""
         local = self._local("autopilot")
         path = Path(spec_path)
         spec = load_spec(path, environment)
         rules = rules_of(spec, environment)
         train_in = rules.earlier[0] if rules.earlier else environment
-        hands = ClientHands(self, path, train_in)  # type: ignore[arg-type]
+        hands = ClientHands(self, path, train_in, listener)  # type: ignore[arg-type]
         return run_pass(
             local.metadata_store(),
             ArtifactStores(local.settings.artifacts_url),
