@@ -122,9 +122,12 @@ def select_actions(
     environment: str | None,
     status: str | None,
     limit: int | None,
+    pass_id: str | None = None,
 ) -> list[ActionRow]:
-    """Actions, newest first, filtered by fleet, environment and status (None: any)."""
+    """Actions, newest first, filtered by fleet, environment, status and pass (None: any)."""
     statement = select(autopilot_actions).order_by(autopilot_actions.c.id.desc())
+    if pass_id is not None:
+        statement = statement.where(autopilot_actions.c.pass_id == pass_id)
     if fleet is not None:
         statement = statement.where(autopilot_actions.c.fleet == fleet)
     if environment is not None:

@@ -34,10 +34,11 @@ class AutopilotTables:
         environment: str | None = None,
         status: str | None = None,
         limit: int | None = 1000,
+        pass_id: str | None = None,
     ) -> list[autopilot.ActionRow]:
-        """Autopilot actions, newest first (None: any fleet, environment, status)."""
+        """Autopilot actions, newest first (None: any fleet, environment, status, pass)."""
         with self._reading("read autopilot actions") as connection:
-            return autopilot.select_actions(connection, fleet, environment, status, limit)
+            return autopilot.select_actions(connection, fleet, environment, status, limit, pass_id)
 
     def autopilot_action(self, action_id: int) -> autopilot.ActionRow:
         """One autopilot action; NotFoundError naming how to list them."""

@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from modelfleet.config.feature_blocks import parse_duration
 from modelfleet.config.spec import FleetSpec
@@ -28,6 +29,7 @@ from modelfleet.monitoring.autopilot.act import Hands, Outcome, carry_out
 from modelfleet.monitoring.autopilot.facts import gather
 from modelfleet.monitoring.autopilot.lock import fleet_lock
 from modelfleet.monitoring.autopilot.memory import Memory
+from modelfleet.monitoring.autopilot.notify import tell
 from modelfleet.monitoring.autopilot.plan import Proposal, Rules, TenantFacts, propose
 from modelfleet.monitoring.performance import PerformanceReport
 from modelfleet.monitoring.service import check, drift_report, performance
@@ -109,6 +111,8 @@ def run_pass(
         ]
         run = _Run(store, spec.name, rules, hands, actor, pass_id, at, breaches, report.performance)
         steps = run.everything()
+        mine = store.autopilot_actions(spec.name, environment, limit=None, pass_id=pass_id)
+        told = tell(mine, spec.monitoring.alerts.sinks, Path(spec.base_dir))
         return AutopilotPass(
             pass_id,
             spec.name,
@@ -119,7 +123,7 @@ def run_pass(
             tuple(sorted({b.tenant for b in breaches if b.kind == "drift"})),
             tuple(sorted({b.tenant for b in breaches if b.kind == "performance"})),
             tuple(steps),
-            report.sink_failures,
+            (*report.sink_failures, *told),
         )
 
 

@@ -197,13 +197,15 @@ FleetFactory = Callable[..., Fleet]
 
 @pytest.fixture
 def make_fleet(tmp_path: Path) -> Iterator[FleetFactory]:
-    """``make_fleet(stores=6, autopilot={...}, prod_step={...})``: a demo fleet live in prod."""
+    """``make_fleet(stores=6, autopilot={...}, prod_step={...}, sinks=[...])``: a demo fleet
+    live in prod."""
     opened: list[tuple[Client, MetadataStore]] = []
 
     def build(
         stores: int = 6,
         autopilot: dict[str, Any] | None = None,
         prod_step: dict[str, Any] | None = None,
+        sinks: list[dict[str, Any]] | None = None,
     ) -> Fleet:
         demo = generate_demo_data(tmp_path / "demo", stores=stores, days=200, seed=0)
         spec = yaml.safe_load(demo.spec_path.read_text())
@@ -211,6 +213,8 @@ def make_fleet(tmp_path: Path) -> Iterator[FleetFactory]:
         spec["gates"]["min_improvement"] = -1.0  # every tenant's model is registered
         spec["promotion"]["steps"] = {"prod": prod_step or {}}
         spec["monitoring"] = {"autopilot": autopilot or {}}
+        if sinks is not None:
+            spec["monitoring"]["alerts"] = {"sinks": sinks}
         demo.spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
         environ = {"MODELFLEET_EXECUTOR": "inline"}
         client = modelfleet.connect(home=str(tmp_path / "home"), environ=environ)

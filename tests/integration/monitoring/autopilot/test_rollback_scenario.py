@@ -96,3 +96,18 @@ def test_with_rollback_approval_the_rollback_waits_for_a_person(make_fleet: Flee
     held = next(s for s in later.steps if s.tenant == TENANT)
     assert held.status == "held" and "rejected by" in held.reason
     assert fleet.live(TENANT) == new
+
+
+def test_a_rollback_is_told_to_the_alert_sinks_with_its_figures(make_fleet: FleetFactory) -> None:
+    import json
+
+    fleet = make_fleet(stores=4, sinks=[{"kind": "file", "path": "events.jsonl"}])
+    _, new = with_new_prod_version(fleet)
+    serve_badly(fleet, new, error=0.6)
+
+    fleet.autopilot()
+
+    lines = (fleet.demo.out_dir / "events.jsonl").read_text().splitlines()
+    told = [json.loads(line) for line in lines if json.loads(line)["event"] == "autopilot"]
+    assert [(e["tenant"], e["kind"], e["version"]) for e in told] == [(TENANT, "rollback", new)]
+    assert told[0]["message"].startswith("done: ") and told[0]["figures"]["live_wmape"] > 0.5
