@@ -64,6 +64,15 @@ class Memory:
                 return row
         return None
 
+    def concluding(self, rollout: ActionRow) -> ActionRow | None:
+        """The newest conclusion tried for ``rollout``'s version since it started, if any."""
+        for row in reversed(self.actions):
+            if row.id <= rollout.id:
+                return None
+            if row.kind == "conclude" and row.version == rollout.version:
+                return row
+        return None
+
     def last_retrain(self) -> datetime | None:
         """When the autopilot last retrained (or tried to retrain) this tenant."""
         for row in reversed(self.actions):

@@ -158,6 +158,11 @@ def _rollout_step(facts: TenantFacts, rules: Rules, running: ActionRow, now: dat
     if not facts.rollout_intact:
         why = "its traffic or challenger alias was changed outside the autopilot; stopped"
         return Proposal(tenant, "stop", version, why, env, figures=figures)
+    concluded = Memory(facts.actions).concluding(running)
+    if concluded is not None and concluded.status in ("failed", "rejected"):
+        # Better live, but the target's gate (or a person) said no: end the rollout.
+        why = f"its promotion into {env} was {concluded.status} ({concluded.reason}); stopped"
+        return Proposal(tenant, "stop", version, why, env, figures=figures)
     if verdict is not None and verdict.outcome == "better":
         why = f"rollout verdict: better ({said}); promoting it into {env}"
         return Proposal(tenant, "conclude", version, why, env, figures=figures)

@@ -96,3 +96,26 @@ def test_a_rollout_concluding_into_a_prod_that_needs_approval_waits_then_goes_ah
 
     assert [(s.kind, s.status) for s in done.steps if s.tenant == BETTER] == [("conclude", "done")]
     assert fleet.live(BETTER) == new
+
+
+def test_a_better_canary_refused_by_the_prod_gate_is_stopped_and_its_traffic_cleared(
+    make_fleet: FleetFactory,
+) -> None:
+    import yaml
+
+    fleet = rolled_out(make_fleet)
+    spec = yaml.safe_load(fleet.spec_path.read_text())
+    spec["promotion"]["steps"]["prod"] = {"min_improvement": 0.99}  # no model beats that
+    fleet.spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    old, _ = serve_outcomes(fleet, BETTER, 0.30, 0.02)
+
+    refused = fleet.autopilot()
+    cleanup = fleet.autopilot()
+
+    assert [(s.kind, s.status) for s in refused.steps if s.tenant == BETTER] == [
+        ("conclude", "failed")
+    ]
+    stop = next(s for s in cleanup.steps if s.tenant == BETTER)
+    assert (stop.kind, stop.status) == ("stop", "done") and "was failed" in stop.reason
+    assert fleet.live(BETTER) == old
+    assert fleet.client.traffic(fleet.model(BETTER), "prod") is None

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
+import pytest
 from tests.unit.monitoring.autopilot.conftest import NOW, ActionFactory, live, perf
 
 from modelfleet.monitoring.autopilot.canary import PairedErrors, paired_verdict
@@ -251,3 +252,26 @@ def test_rollback_is_off_when_the_policy_says_so(rules: Rules) -> None:
     bad = live("1.1.0", entered=timedelta(days=2), previous="1.0.0", performance=perf("1.1.0", 0.3))
 
     assert propose(facts(live=bad), replace(rules, rollback=False), NOW) is None
+
+
+@pytest.mark.parametrize("status", ["failed", "rejected"])
+def test_a_rollout_whose_promotion_was_refused_is_stopped(
+    rules: Rules, action: ActionFactory, status: str
+) -> None:
+    started = action("rollout", "done", version="1.1.0", ago=timedelta(hours=3), to="prod")
+    refused = action("conclude", status, version="1.1.0", to="prod")
+
+    step = propose(facts(actions=(started, refused), verdict=verdict(better=True)), rules, NOW)
+
+    assert step is not None and step.kind == "stop" and f"was {status}" in step.reason
+
+
+def test_a_conclusion_waiting_for_approval_is_proposed_again_to_be_held(
+    rules: Rules, action: ActionFactory
+) -> None:
+    started = action("rollout", "done", version="1.1.0", ago=timedelta(hours=3), to="prod")
+    waiting = action("conclude", "pending", version="1.1.0", to="prod")
+
+    step = propose(facts(actions=(started, waiting), verdict=verdict(better=True)), rules, NOW)
+
+    assert step is not None and step.kind == "conclude"
