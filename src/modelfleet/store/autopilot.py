@@ -123,9 +123,13 @@ def select_actions(
     status: str | None,
     limit: int | None,
     pass_id: str | None = None,
+    since: datetime | None = None,
 ) -> list[ActionRow]:
-    """Actions, newest first, filtered by fleet, environment, status and pass (None: any)."""
+    """Actions, newest first, filtered by fleet, environment, status, pass and time (None:
+    any)."""
     statement = select(autopilot_actions).order_by(autopilot_actions.c.id.desc())
+    if since is not None:
+        statement = statement.where(autopilot_actions.c.at >= since)
     if pass_id is not None:
         statement = statement.where(autopilot_actions.c.pass_id == pass_id)
     if fleet is not None:

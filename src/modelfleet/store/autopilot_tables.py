@@ -35,10 +35,14 @@ class AutopilotTables:
         status: str | None = None,
         limit: int | None = 1000,
         pass_id: str | None = None,
+        since: datetime | None = None,
     ) -> list[autopilot.ActionRow]:
-        """Autopilot actions, newest first (None: any fleet, environment, status, pass)."""
+        """Autopilot actions, newest first (None: any fleet, environment, status, pass, or
+        time; ``since``: recorded at or after it)."""
         with self._reading("read autopilot actions") as connection:
-            return autopilot.select_actions(connection, fleet, environment, status, limit, pass_id)
+            return autopilot.select_actions(
+                connection, fleet, environment, status, limit, pass_id, since
+            )
 
     def autopilot_action(self, action_id: int) -> autopilot.ActionRow:
         """One autopilot action; NotFoundError naming how to list them."""

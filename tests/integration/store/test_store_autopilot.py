@@ -155,3 +155,13 @@ def test_of_many_passes_starting_at_once_exactly_one_gets_the_lock(
             opened.close()
 
     assert sum(won) == 1
+
+
+def test_actions_older_than_since_are_left_out(store: MetadataStore) -> None:
+    old = _action("a")
+    recent = NewActionRow(**{**old.__dict__, "tenant": "b", "at": T0 + timedelta(days=100)})
+    store.add_autopilot_actions([old, recent])
+
+    kept = store.autopilot_actions("demand", "prod", since=T0 + timedelta(days=1))
+
+    assert [a.tenant for a in kept] == ["b"]

@@ -47,7 +47,8 @@ def gather(
         if version.status != "archived" and (tenants is None or version.tenant in tenants):
             by_tenant.setdefault(version.tenant, []).append(version)
     actions: dict[str, list[ActionRow]] = {}
-    for row in reversed(store.autopilot_actions(fleet, env, limit=None)):  # oldest first
+    since = now - rules.memory_span  # older actions decide nothing: they are not read
+    for row in reversed(store.autopilot_actions(fleet, env, limit=None, since=since)):
         actions.setdefault(row.tenant, []).append(row)
     champions = _champion_rows(performance)
     facts: dict[str, TenantFacts] = {}

@@ -58,6 +58,13 @@ class Rules:
     window: timedelta = timedelta(days=28)  # predicted dates a rollout's pairs may come from
     approval: frozenset[str] = frozenset()
 
+    @property
+    def memory_span(self) -> timedelta:
+        """How far back the autopilot's own actions matter to a decision: past every duration
+        of the policy (a rollout's life, the rollback window, the cooldown, the schedule)."""
+        longest = max(self.max_duration, self.within, self.cooldown, self.schedule or timedelta())
+        return max(timedelta(days=90), 2 * longest)
+
     @classmethod
     def of(
         cls,

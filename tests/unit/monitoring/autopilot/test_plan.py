@@ -275,3 +275,10 @@ def test_a_conclusion_waiting_for_approval_is_proposed_again_to_be_held(
     step = propose(facts(actions=(started, waiting), verdict=verdict(better=True)), rules, NOW)
 
     assert step is not None and step.kind == "conclude"
+
+
+def test_the_memory_span_outlasts_every_duration_of_the_policy(rules: Rules) -> None:
+    long = replace(rules, schedule=timedelta(days=120), max_duration=timedelta(days=30))
+
+    assert rules.memory_span == timedelta(days=90)
+    assert long.memory_span == timedelta(days=240)
