@@ -36,7 +36,8 @@ SIZE: Final = (4.2, 2.2)  # inches; at 72 points an inch, about 300 x 160 in the
 MAX_TICKS: Final = 6  # labelled ticks on a bin axis: more would overlap at this width
 MAX_PERIOD_TICKS: Final = 4  # period labels are dates, ten characters each
 MAX_BINS: Final = 1024  # a profile has at most this many bins (training.profiles.MAX_BINS)
-MAX_POINTS: Final = 2000  # points of a series: two years of days; more is a bigger page
+MAX_POINTS: Final = 400  # points of a series: a year of days; more is a bigger page
+MARKED_POINTS: Final = 60  # a series this short gets a marker per point (one SVG use each)
 
 # Text as text in one short font list (the default list is repeated on every label).
 _RC: Final[dict[RcKeyType, Any]] = {
@@ -103,7 +104,8 @@ def series_svg(
     with matplotlib.rc_context(_RC):
         figure, ax = _figure()
         x = np.arange(points.size)
-        ax.plot(x, points, color=CURRENT_COLOR, marker="o", markersize=3, label=label)
+        marker = "o" if points.size <= MARKED_POINTS else None
+        ax.plot(x, points, color=CURRENT_COLOR, marker=marker, markersize=3, label=label)
         if reference is not None:
             ax.axhline(reference, color=REFERENCE_COLOR, linestyle="--", label=reference_label)
         shown = min(points.size, MAX_PERIOD_TICKS)
@@ -114,6 +116,23 @@ def series_svg(
         ax.yaxis.set_major_locator(MaxNLocator(4))
         ax.legend(frameon=False)
         return _svg(figure)
+
+
+def profile_svg(
+    kind: str,
+    edges: np.ndarray,
+    reference: np.ndarray,
+    current: np.ndarray,
+    names: Sequence[str] | None = None,
+) -> str:
+    """A distribution chart of one column binned by a reference profile: numeric bins by the
+    cut they start at (``edges`` are the cuts), categories by ``names`` (by code without)."""
+    if kind == "categorical":
+        size = len(reference)
+        labels = [names[i] if names and i < len(names) else f"code {i}" for i in range(size)]
+        return distribution_svg(labels, reference, current, axis="category")
+    axis = "training quantile bins"
+    return distribution_svg(bin_labels(edges), reference, current, axis=axis)
 
 
 def bin_labels(cuts: np.ndarray) -> list[str]:

@@ -14,6 +14,7 @@ offline and nothing injected could run. :func:`write_html` writes it atomically.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import math
 import os
@@ -28,16 +29,14 @@ import jinja2
 import numpy as np
 
 from modelfleet.config.spec import FleetSpec
-from modelfleet.errors import ModelfleetError, UsageError
+from modelfleet.errors import UsageError
 from modelfleet.monitoring import charts
 from modelfleet.monitoring.drift import PREDICTION, Distribution, distribution
 from modelfleet.monitoring.performance import PerformanceReport, PerformanceRow, Period
 from modelfleet.monitoring.service import DriftReport, drift_report, performance, status
 from modelfleet.monitoring.windows import live_window
-from modelfleet.registry.queries import VersionQuery
-from modelfleet.registry.reads import ArtifactStores, VersionArtifacts, search
+from modelfleet.registry.reads import ArtifactStores
 from modelfleet.store import MetadataStore
-from modelfleet.training.package import load_metadata
 
 DEFAULT_MAX_TENANTS: Final = 50  # tenant sections of charts: about 2 MB at four charts each
 MAX_TENANTS: Final = 1000
@@ -91,21 +90,12 @@ class FleetReport:
     generated_at: datetime
     drift_span: tuple[datetime, datetime]
     performance_span: tuple[datetime, datetime]
-    by: Period
     logged_rows: int
     lines: tuple[TenantLine, ...]
     sections: tuple[TenantSection, ...]
     left_over: int  # tenants worth a section beyond max_tenants
-
-    @property
-    def drifted(self) -> int:
-        """Tenants whose drift verdict is drifted."""
-        return sum(line.drifted for line in self.lines)
-
-    @property
-    def degraded(self) -> int:
-        """Tenants whose live WMAPE is worse than the holdout's beyond the policy."""
-        return sum(line.degraded for line in self.lines)
+    drifted: int  # tenants whose drift verdict is drifted
+    degraded: int  # tenants whose live WMAPE is worse than the holdout's beyond the policy
 
 
 def build_report(
@@ -134,25 +124,20 @@ def build_report(
     health = status(store, spec.name, environment)
     lines = _lines(drift, overall, {s.tenant: (s.version, len(s.alerts)) for s in health})
     chosen = _worth_a_look(lines, periods)
-    sections = _sections(
-        store,
-        stores,
-        drift,
-        periods,
-        chosen[:max_tenants],
-        {s.tenant: tuple(a.message for a in s.alerts) for s in health},
-    )
+    alerts = {s.tenant: tuple(a.message for a in s.alerts) for s in health}
+    sections = _sections(store, stores, drift, periods, chosen[:max_tenants], alerts)
     return FleetReport(
         fleet=spec.name,
         environment=drift.environment,
         generated_at=datetime.now(UTC),
         drift_span=(drift.since, drift.until),
         performance_span=(overall.since, overall.until),
-        by=by,
         logged_rows=drift.logged_rows,
         lines=lines,
         sections=sections,
         left_over=max(0, len(chosen) - max_tenants),
+        drifted=sum(line.drifted for line in lines),
+        degraded=sum(line.degraded for line in lines),
     )
 
 
@@ -189,7 +174,7 @@ def _lines(
                 drifted=bool(verdict and verdict.drifted),
                 drifted_columns=verdict.drifted_columns if verdict else (),
                 not_monitored=reason,
-                live_wmape=_finite(row.wmape) if row else None,
+                live_wmape=row.wmape if row and math.isfinite(row.wmape) else None,
                 holdout_wmape=row.holdout_wmape if row else None,
                 change=row.change if row else None,
                 degraded=bool(row and row.degraded),
@@ -198,10 +183,6 @@ def _lines(
         )
     lines.sort(key=lambda line: (not line.drifted, not line.degraded, not line.open_alerts))
     return tuple(lines)
-
-
-def _finite(value: float) -> float | None:
-    return value if math.isfinite(value) else None
 
 
 def _worth_a_look(lines: Sequence[TenantLine], periods: PerformanceReport) -> list[TenantLine]:
@@ -231,23 +212,24 @@ def _sections(
     """The charts of the chosen tenants: their drifted columns' distributions (read from the
     drift pass's own window) and WMAPE per period of the live version."""
     drifted = [line for line in chosen if line.drifted_columns]
-    window = None
+    window, same = None, set()
     if drifted:
         # drift_report keeps verdicts, not rows: the window is read again for the charts, over
         # the very span the verdicts came from (one more scan of the log, only when charted).
-        span = (drift.since, drift.until)
-        window = live_window(store, stores, drift.fleet, drift.environment, *span).window
-    labels = _vocabularies(store, stores, drift, drifted)
+        live = live_window(store, stores, drift.fleet, drift.environment, drift.since, drift.until)
+        window = live.window
+        # A tenant whose alias moved between the two reads is charted only by its WMAPE.
+        same = {t for t, v in live.versions.items() if drift.versions.get(t) == v}
     series = _live_rows(periods, {line.tenant: line.version for line in chosen})
     effects = {(c.tenant, c.column): c.effect for c in drift.result.drifted_columns()}
     out = []
     for n, line in enumerate(chosen):
         made: list[Chart] = []
         columns = sorted(line.drifted_columns, key=lambda c: -effects.get((line.tenant, c), 0))
-        if window is not None and line.tenant in window.tenants:
+        if window is not None and line.tenant in same:
             for column in columns[:MAX_COLUMNS]:
                 found = distribution(window, line.tenant, column)
-                made.append(_distribution_chart(found, labels.get((line.tenant, column))))
+                made.append(_distribution_chart(found))
             if drift.result.tenant(line.tenant).prediction.drifted:
                 made.append(_distribution_chart(distribution(window, line.tenant, PREDICTION)))
         rows = series.get(line.tenant, [])
@@ -269,41 +251,10 @@ def _sections(
     return tuple(out)
 
 
-def _vocabularies(
-    store: MetadataStore,
-    stores: ArtifactStores,
-    drift: DriftReport,
-    lines: Sequence[TenantLine],
-) -> dict[tuple[str, str], Sequence[str]]:
-    """(tenant, column) -> category names, for the charted tenants' categorical columns (the
-    window holds codes; the names are in each version's small package metadata)."""
-    wanted = {line.tenant: set(line.drifted_columns) for line in lines}
-    found: dict[tuple[str, str], Sequence[str]] = {}
-    if not wanted:
-        return found
-    live = search(store, VersionQuery(fleet=drift.fleet, environment=drift.environment))
-    for version in live:
-        if version.tenant not in wanted or version.meta_digest is None:
-            continue
-        try:
-            meta = load_metadata(VersionArtifacts(version, stores), version.meta_digest)
-        except ModelfleetError:
-            continue  # the chart labels codes instead; drift already said what it could read
-        for column in wanted[version.tenant] & set(meta.vocabulary):
-            found[(version.tenant, column)] = meta.vocabulary[column]
-    return found
-
-
-def _distribution_chart(found: Distribution, names: Sequence[str] | None = None) -> Chart:
-    """A distribution chart: categories by name (by code where the name is unknown), numeric
-    bins by the cut they start at."""
-    if found.kind == "categorical":
-        size = len(found.reference)
-        labels = [names[i] if names and i < len(names) else f"code {i}" for i in range(size)]
-        axis = "category"
-    else:
-        labels, axis = charts.bin_labels(found.edges), "training quantile bins"
-    svg = charts.distribution_svg(labels, found.reference, found.current, axis=axis)
+def _distribution_chart(found: Distribution) -> Chart:
+    # Categories are labelled by code: the window holds codes, and their names are in each
+    # version's package metadata, which the drift pass reads but does not hand on.
+    svg = charts.profile_svg(found.kind, found.edges, found.reference, found.current)
     return Chart(f"{found.column}: {found.rows} current value(s) against training", svg)
 
 
@@ -314,29 +265,22 @@ document.querySelectorAll("table.fleet th").forEach(function (th, i) {
   th.addEventListener("click", function () {
     var body = th.closest("table").tBodies[0], up = th.dataset.dir !== "asc";
     th.dataset.dir = up ? "asc" : "desc";
-    var key = function (row) {
-      var c = row.cells[i]; return c.dataset.v !== undefined ? c.dataset.v : c.textContent;
-    };
-    var rows = Array.from(body.rows).sort(function (a, b) {
+    var key = function (r) { var c = r.cells[i]; return c.dataset.v ?? c.textContent; };
+    Array.from(body.rows).sort(function (a, b) {
       var x = key(a), y = key(b), d = (x === "" || y === "" || isNaN(x) || isNaN(y))
         ? x.localeCompare(y, undefined, {numeric: true}) : x - y;
       return up ? d : -d;
-    });
-    rows.forEach(function (row) { body.appendChild(row); });
+    }).forEach(function (r) { body.appendChild(r); });
   });
 });
 """
 
-_STYLE: Final = """
-body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
-table.fleet{border-collapse:collapse}
+_STYLE: Final = """body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
+table.fleet{border-collapse:collapse}.fleet th{cursor:pointer;background:#f3f3f3}
 .fleet th,.fleet td{padding:3px 8px;border-bottom:1px solid #ddd;text-align:left}
-.fleet th{cursor:pointer;background:#f3f3f3;user-select:none}
-.fleet td.n{text-align:right;font-variant-numeric:tabular-nums}
-.bad{color:#b00020;font-weight:600}.muted{color:#888}
-.charts{display:flex;flex-wrap:wrap;gap:12px}.charts figure{margin:0}
-figcaption{font-size:12px;color:#555}
-"""
+.fleet td.n{text-align:right;font-variant-numeric:tabular-nums}.muted{color:#888}
+.bad{color:#b00020;font-weight:600}.charts{display:flex;flex-wrap:wrap;gap:12px}
+figure{margin:0}figcaption{font-size:12px;color:#555}"""
 
 # Markup only: every value goes through autoescaping except the charts and the script.
 _PAGE: Final = """<!DOCTYPE html>
@@ -440,7 +384,8 @@ def write_html(text: str, out: Path) -> int:
     failure leaves no half page); its size in bytes. UsageError naming the path otherwise."""
     check_out(out)
     data = text.encode()
-    partial = out.with_name(f".{out.name}.{uuid.uuid4().hex}.partial")
+    # The same folder keeps the rename atomic; a short name fits whatever ``out`` is called.
+    partial = out.with_name(f".{out.name[:32]}.{uuid.uuid4().hex}.partial")
     try:
         with partial.open("xb") as handle:
             handle.write(data)
@@ -448,6 +393,7 @@ def write_html(text: str, out: Path) -> int:
             os.fsync(handle.fileno())
         partial.replace(out)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # the first error is the one to tell
+            partial.unlink(missing_ok=True)
         raise UsageError(f"cannot write --out {out}: {exc.strerror or exc}") from exc
     return len(data)
