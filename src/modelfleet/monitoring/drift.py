@@ -403,12 +403,11 @@ def distribution(window: FleetWindow, tenant: str, column: str) -> Distribution:
     if tenant not in window.tenants:
         raise UsageError(f"tenant {tenant!r} was not part of this drift window")
     t = window.tenants.index(tenant)
-    profile = window.profiles[t]
     rows = window.tenant_index == t
     if column == PREDICTION:
-        ref, values = profile.predictions, window.predictions[rows]
+        ref, values = window.profiles[t].predictions, window.predictions[rows]
     else:
-        ref = profile.feature(column)
+        ref = window.profiles[t].feature(column)  # PackageError naming the columns it has
         if column not in window.columns:
             raise UsageError(f"tenant {tenant}: the window has no column {column!r}")
         carried = window.logged.get(column) if window.logged else None

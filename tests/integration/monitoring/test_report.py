@@ -190,6 +190,7 @@ def test_an_out_path_that_cannot_be_a_file_is_refused_naming_it(
     [
         (("--by", "month"), "--by"),
         (("--max-tenants", "-1"), "--max-tenants"),
+        (("--max-tenants", "1001"), "--max-tenants"),
         (("--max-tenants", "many"), "--max-tenants"),
         (("--since", "yesterday"), "--since"),
         (("--env", "../prod"), "is not declared"),
@@ -220,3 +221,55 @@ def test_the_command_without_out_is_refused_naming_the_option(
 
     assert code == 2
     assert "--out" in capsys.readouterr().err
+
+
+def _report(logged: Any, **options: Any) -> RenderedReport:
+    result: RenderedReport = logged.client.report(
+        logged.spec_path,
+        environment="dev",
+        since=datetime(2000, 1, 1, tzinfo=UTC),
+        until=logged.until,
+        **options,
+    )
+    return result
+
+
+def test_a_report_asked_without_out_is_returned_and_not_written(made: RenderedReport) -> None:
+    assert made.path is None
+    assert made.bytes == len(made.html.encode()) and made.html.startswith("<!DOCTYPE html>")
+
+
+def test_max_tenants_charts_the_most_drifted_tenant_first_and_counts_the_rest(
+    logged: Any, sent: Any
+) -> None:
+    made = _report(logged, max_tenants=1)
+
+    assert [s.tenant for s in made.report.sections] == [logged.tenants[0]]
+    assert made.report.left_over == len(logged.tenants) - 1
+    assert len(made.report.lines) == len(logged.tenants)
+
+
+def test_max_tenants_zero_gives_the_table_alone(logged: Any, sent: Any) -> None:
+    made = _report(logged, max_tenants=0)
+
+    assert made.report.sections == () and "<svg" not in made.html
+    assert len(made.report.lines) == len(logged.tenants)
+
+
+def test_by_day_charts_wmape_per_day(logged: Any, sent: Any) -> None:
+    made = _report(logged, by="day")
+
+    captions = [c.caption for s in made.report.sections for c in s.charts]
+    assert "WMAPE per day of the dates predicted" in captions
+
+
+def test_a_missing_spec_is_refused_naming_the_file(
+    run_cli: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nowhere.yaml"
+
+    code = run_cli("monitor", "report", str(missing), "--out", str(tmp_path / "r.html"))
+
+    assert code != 0
+    assert "nowhere.yaml" in "".join(capsys.readouterr().err.split())
+    assert not (tmp_path / "r.html").exists()

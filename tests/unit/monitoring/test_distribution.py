@@ -130,3 +130,17 @@ def test_an_empty_window_gives_zero_current_shares() -> None:
     found = distribution(_window([], []), "a", "x")
 
     assert found.rows == 0 and found.current.tolist() == [0.0, 0.0, 0.0, 0.0]
+
+
+def test_a_column_the_window_lacks_is_refused_naming_it() -> None:
+    full = _window([1.0], [0.0])
+    window = FleetWindow(
+        tenants=full.tenants,
+        profiles=full.profiles,
+        tenant_index=full.tenant_index,
+        columns={"kind": full.columns["kind"]},
+        predictions=full.predictions,
+    )
+
+    with pytest.raises(UsageError, match="tenant a: the window has no column 'x'"):
+        distribution(window, "a", "x")
