@@ -23,20 +23,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-import jinja2
 import numpy as np
 
 from modelfleet.config.spec import FleetSpec
 from modelfleet.errors import UsageError
-from modelfleet.monitoring import charts
 from modelfleet.monitoring.drift import PREDICTION, Distribution, distribution
 from modelfleet.monitoring.performance import PerformanceReport, PerformanceRow, Period
 from modelfleet.monitoring.service import DriftReport, drift_report, performance, status
 from modelfleet.monitoring.windows import live_window
 from modelfleet.registry.reads import ArtifactStores
 from modelfleet.store import MetadataStore
+
+if TYPE_CHECKING:
+    import jinja2
 
 DEFAULT_MAX_TENANTS: Final = 50  # tenant sections of charts: about 2 MB at four charts each
 MAX_TENANTS: Final = 1000
@@ -211,6 +212,8 @@ def _sections(
 ) -> tuple[TenantSection, ...]:
     """The charts of the chosen tenants: their drifted columns' distributions (read from the
     drift pass's own window) and WMAPE per period of the live version."""
+    from modelfleet.monitoring import charts  # matplotlib: loaded by the report alone
+
     drifted = [line for line in chosen if line.drifted_columns]
     window, same = None, set()
     if drifted:
@@ -252,6 +255,8 @@ def _sections(
 
 
 def _distribution_chart(found: Distribution) -> Chart:
+    from modelfleet.monitoring import charts
+
     # Categories are labelled by code: the window holds codes, and their names are in each
     # version's package metadata, which the drift pass reads but does not hand on.
     svg = charts.profile_svg(found.kind, found.edges, found.reference, found.current)
@@ -329,6 +334,8 @@ def _number(value: float | None, spec: str, none: str = "-") -> str:
 
 
 def _environment() -> jinja2.Environment:
+    import jinja2  # here, like matplotlib: every client imports this module, few make pages
+
     # Autoescaping on for every value: only the charts (made here, from numbers and escaped
     # labels) and the fixed script are marked safe.
     env = jinja2.Environment(
