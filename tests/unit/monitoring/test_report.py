@@ -17,12 +17,14 @@ import pytest
 
 from modelfleet.errors import UsageError
 from modelfleet.monitoring.charts import distribution_svg, series_svg
+from modelfleet.monitoring.performance import PerformanceReport, PerformanceRow
 from modelfleet.monitoring.report import (
     SORT_SCRIPT,
     Chart,
     FleetReport,
     TenantLine,
     TenantSection,
+    _worth_a_look,
     render_html,
     write_html,
 )
@@ -245,3 +247,37 @@ def test_a_write_failing_midway_keeps_the_old_file_and_leaves_no_temp_file(
 
     assert out.read_text() == "old page"
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def _periods(*tenants: str) -> PerformanceReport:
+    rows = tuple(
+        PerformanceRow(t, "1.0.0", "champion", "2026-11-30", 10, 0.2, 1.0, 1.0, 0.2, 0.0, False)
+        for t in tenants
+    )
+    return PerformanceReport("demo", "prod", AT, AT, "week", 0.05, 7, rows)
+
+
+def test_tenants_worth_a_look_come_drifted_then_degraded_then_alerting_then_scored() -> None:
+    lines = [
+        _line("scored"),
+        _line("alerting", open_alerts=2),
+        _line("degraded", degraded=True, change=0.5),
+        _line("drifted a little", drifted=True, drift_share=0.3),
+        _line("drifted a lot", drifted=True, drift_share=0.9),
+    ]
+
+    chosen = _worth_a_look(lines, _periods("scored", "degraded"))
+
+    assert [line.tenant for line in chosen] == [
+        "drifted a lot",
+        "drifted a little",
+        "degraded",
+        "alerting",
+        "scored",
+    ]
+
+
+def test_a_healthy_tenant_without_figures_gets_no_section() -> None:
+    chosen = _worth_a_look([_line("quiet"), _line("scored")], _periods("scored"))
+
+    assert [line.tenant for line in chosen] == ["scored"]
