@@ -383,9 +383,15 @@ class RenderedReport:
 
 def check_out(out: Path) -> None:
     """UsageError unless ``out`` can be a new or replaced file: checked before any work."""
-    if out.is_dir():
+    if "\0" in str(out):  # is_dir() answers False to it, open() a ValueError
+        raise UsageError(f"--out {str(out)!r} cannot be a file name: it holds a NUL byte")
+    try:
+        folder, parent = out.is_dir(), out.parent.is_dir()
+    except OSError as exc:  # a name too long for the filesystem
+        raise UsageError(f"--out {str(out)!r} cannot be a file name: {exc.strerror}") from exc
+    if folder:
         raise UsageError(f"--out {out} is a folder: give a file name, e.g. {out / 'report.html'}")
-    if not out.parent.is_dir():
+    if not parent:
         raise UsageError(f"--out {out}: the folder {out.parent} does not exist; create it first")
 
 

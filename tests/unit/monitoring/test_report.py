@@ -214,6 +214,16 @@ def test_write_html_at_a_folder_is_refused_naming_it(tmp_path: Path) -> None:
         write_html("x", tmp_path)
 
 
+@pytest.mark.parametrize(
+    "name", [pytest.param("bad\0name.html", id="NUL byte"), pytest.param("r" * 300, id="too long")]
+)
+def test_an_out_name_no_filesystem_takes_is_refused_naming_it(tmp_path: Path, name: str) -> None:
+    with pytest.raises(UsageError, match=r"--out .* cannot be a file name"):
+        write_html("x", tmp_path / name)
+
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_long_file_name_is_written_beside_a_temp_file_that_fits(tmp_path: Path) -> None:
     out = tmp_path / ("r" * 250 + ".html")
 
