@@ -193,6 +193,8 @@ def test_an_out_path_that_cannot_be_a_file_is_refused_naming_it(
         (("--max-tenants", "1001"), "--max-tenants"),
         (("--max-tenants", "many"), "--max-tenants"),
         (("--since", "yesterday"), "--since"),
+        (("--since", "2026-02-01T00:00:00Z", "--until", "2026-01-01T00:00:00Z"), "starts"),
+        (("--until", "soon"), "--until"),
         (("--env", "../prod"), "is not declared"),
     ],
 )
