@@ -4,7 +4,8 @@
 prediction log with its training data (the version's reference profile) and says which tenants
 drift, which columns, and by how much; tenants that cannot be monitored are listed with the
 reason. ``feedback`` stores ground truth in the fleet's own format; ``monitor performance``
-sets the live error of each tenant, version and arm against its holdout.
+sets the live error of each tenant, version and arm against its holdout; ``monitor report``
+writes all of it, with charts, into one self-contained HTML page.
 """
 
 from __future__ import annotations
@@ -179,6 +180,52 @@ def usage(
         print_json_lines(usage_json(report))
     else:
         print_usage(report)
+
+
+@app.command("report")
+def report(
+    ctx: typer.Context,
+    spec: SpecPath,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="The HTML file to write (its folder must exist).", show_default=False
+        ),
+    ],
+    env: Env = "prod",
+    since: Since = None,
+    until: Until = None,
+    by: Annotated[str, typer.Option(help="day or week: the WMAPE chart's periods.")] = "week",
+    max_tenants: Annotated[
+        int,
+        typer.Option(help="Tenants given charts (drifted, then degraded, first); 0: the table."),
+    ] = 50,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="A summary object (path, bytes, tenants, plotted).")
+    ] = False,
+) -> None:
+    """One self-contained HTML page: every tenant's drift, performance and alerts, and charts."""
+    from modelfleet.cli.render_monitoring import print_report, report_json
+    from modelfleet.monitoring.performance import Period
+
+    if by not in ("day", "week"):
+        raise typer.BadParameter(f"{by!r}: use day or week", param_hint="--by")
+    start, end = _span(since, until)
+    period: Period = by  # type: ignore[assignment]
+    with state(ctx).local_client() as client:
+        made = client.report(
+            spec,
+            environment=env,
+            since=start,
+            until=end,
+            by=period,
+            max_tenants=max_tenants,
+            out=out,
+        )
+    if as_json:
+        print_json_lines([report_json(made)])
+    else:
+        print_report(made)
 
 
 @app.command("check")

@@ -1,4 +1,4 @@
-"""Rich tables and JSON lines of monitoring reports (drift, feedback, performance)."""
+"""Rich tables and JSON lines of monitoring reports (drift, feedback, performance, report)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from modelfleet.cli.render import console, natural_key
 if TYPE_CHECKING:
     from modelfleet.monitoring.feedback import FeedbackReport
     from modelfleet.monitoring.performance import PerformanceReport
+    from modelfleet.monitoring.report import RenderedReport
     from modelfleet.monitoring.service import CheckReport, DriftReport, TenantStatus
     from modelfleet.monitoring.usage import UsageReport
     from modelfleet.store.alerts import AlertRow
@@ -395,4 +396,28 @@ def print_status(fleet: str, environment: str, found: list[TenantStatus]) -> Non
             escape(kinds),
             style=None if item.healthy else "red",
         )
+    console.print(table)
+
+
+def report_json(made: RenderedReport) -> dict[str, Any]:
+    """The written report in one object: where, how big, how many tenants and charted."""
+    r = made.report
+    return {
+        "record": "report",
+        "path": str(made.path) if made.path else None,
+        "bytes": made.bytes,
+        **{"tenants": len(r.lines), "plotted": len(r.sections), "left_over": r.left_over},
+        **{"drifted": r.drifted, "degraded": r.degraded, "fleet": r.fleet},
+    }
+
+
+def print_report(made: RenderedReport) -> None:
+    """Where the page went and its size, and what it holds."""
+    body = report_json(made)
+    console.print(f"wrote {escape(str(made.path))} ({made.bytes / 1024:,.0f} KB)")
+    table = Table(box=box.SIMPLE_HEAD)
+    names = ("tenants", "drifted", "degraded", "plotted", "left_over", "bytes")
+    for name in names:
+        table.add_column(name.replace("_", " "), justify="right")
+    table.add_row(*(f"{body[name]:,}" for name in names))
     console.print(table)

@@ -1,4 +1,5 @@
-"""The client's monitoring verbs (drift, ground truth, performance), as a part of :class:`Client`.
+"""The client's monitoring verbs (drift, ground truth, performance, report), as a part of
+:class:`Client`.
 
 They read the home's prediction log and the versions' profiles in this process, so they work
 on a local home; a client of a control plane is told so.
@@ -17,6 +18,14 @@ from modelfleet.data.batch import BatchLocation
 from modelfleet.errors import UsageError
 from modelfleet.monitoring.feedback import FeedbackReport
 from modelfleet.monitoring.performance import PerformanceReport, Period
+from modelfleet.monitoring.report import (
+    DEFAULT_MAX_TENANTS,
+    RenderedReport,
+    build_report,
+    check_out,
+    render_html,
+    write_html,
+)
 from modelfleet.monitoring.service import (
     CheckReport,
     DriftReport,
@@ -34,7 +43,8 @@ from modelfleet.store.alerts import AlertRow
 
 
 class MonitoringVerbs:
-    """drift, feedback, performance, usage, checks and alerts, for a client with a ``plane``."""
+    """drift, feedback, performance, usage, checks, alerts and the report, for a client with a
+    ``plane``."""
 
     plane: Plane
 
@@ -109,6 +119,40 @@ class MonitoringVerbs:
         loaded = spec if isinstance(spec, FleetSpec) else load_spec(spec, environment)
         stores = ArtifactStores(local.settings.artifacts_url)
         return check(local.metadata_store(), stores, loaded, environment)
+
+    def report(
+        self,
+        spec: SpecLike,
+        *,
+        environment: str = "prod",
+        since: datetime | None = None,
+        until: datetime | None = None,
+        by: Period = "week",
+        max_tenants: int = DEFAULT_MAX_TENANTS,
+        out: str | Path | None = None,
+    ) -> RenderedReport:
+        """The fleet report as one self-contained HTML page (``.html``), written atomically to
+        ``out`` when given: every tenant's drift, performance and alerts in a sortable table,
+        charts for up to ``max_tenants`` tenants (drifted, then degraded, first)."""
+        local = self._local("report")
+        path = Path(out) if out is not None else None
+        if path is not None:
+            check_out(path)  # a wrong --out is told before the fleet is read, not after
+        loaded = spec if isinstance(spec, FleetSpec) else load_spec(spec, environment)
+        stores = ArtifactStores(local.settings.artifacts_url)
+        built = build_report(
+            local.metadata_store(),
+            stores,
+            loaded,
+            environment,
+            since=since,
+            until=until,
+            by=by,
+            max_tenants=max_tenants,
+        )
+        html = render_html(built)
+        size = write_html(html, path) if path is not None else len(html.encode())
+        return RenderedReport(built, html, path, size)
 
     def alerts(
         self,
