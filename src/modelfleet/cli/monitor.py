@@ -171,7 +171,7 @@ def usage(
     as_json: JsonFlag = False,
 ) -> None:
     """What each tenant costs to train, and how it is served (requests, latency)."""
-    from modelfleet.cli.render_monitoring import print_usage, usage_json
+    from modelfleet.cli.render_usage import print_usage, usage_json
 
     start, end = _span(since, until)
     with state(ctx).local_client() as client:

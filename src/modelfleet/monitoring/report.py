@@ -29,7 +29,8 @@ import numpy as np
 
 from modelfleet.config.spec import FleetSpec
 from modelfleet.errors import UsageError
-from modelfleet.monitoring.drift import PREDICTION, Distribution, distribution
+from modelfleet.monitoring.distribution import Distribution, distribution
+from modelfleet.monitoring.drift import PREDICTION
 from modelfleet.monitoring.performance import PerformanceReport, PerformanceRow, Period
 from modelfleet.monitoring.service import DriftReport, drift_report, performance, status
 from modelfleet.monitoring.windows import live_window

@@ -7,7 +7,8 @@ import pyarrow as pa
 import pytest
 
 from modelfleet.errors import ModelfleetError, UsageError
-from modelfleet.monitoring.drift import PREDICTION, FleetWindow, TenantRows, distribution
+from modelfleet.monitoring.distribution import distribution
+from modelfleet.monitoring.drift import PREDICTION, FleetWindow, TenantRows
 from modelfleet.training.profiles import ReferenceProfile, build_profile
 
 
