@@ -11,7 +11,7 @@ through ``httpx.ASGITransport``...) or ``http=`` a whole :class:`httpx.Client` o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -23,6 +23,7 @@ from modelfleet.config.serving_blocks import RoutingSpec
 from modelfleet.config.spec import FleetSpec
 from modelfleet.config.specs import spec_for
 from modelfleet.errors import ModelfleetError, StoreError, UsageError
+from modelfleet.monitoring.feedback import Actual, FeedbackReport
 from modelfleet.quoting import excerpt
 from modelfleet.registry.queries import VersionQuery
 from modelfleet.registry.records import ModelEvent, ModelVersion, PromotionBatch, PromotionOutcome
@@ -48,6 +49,7 @@ from modelfleet.wire.registry import TrafficOut
 API = "/api/v1"
 DEFAULT_TIMEOUT_SECONDS = 30.0
 _Out = TypeVar("_Out", bound=BaseModel)
+_FEEDBACK = TypeAdapter(FeedbackReport)
 
 
 def _seg(text: str) -> str:
@@ -344,6 +346,28 @@ class HttpPlane:
         """Delete a version's record."""
         path = f"{_model_path(model)}/versions/{_seg(str(version))}"
         self._call("DELETE", path, json={"reason": reason})
+
+    # -- monitoring
+    def feedback(
+        self, fleet: str, actuals: Sequence[Actual], spec: FleetSpec | None
+    ) -> FeedbackReport:
+        """POST the records in one body (the server applies its own spec of the fleet)."""
+        records = [
+            {
+                "tenant": a.tenant,
+                "ts": a.ts.isoformat(),
+                "value": a.value,
+                **({"request_id": a.request_id} if a.request_id is not None else {}),
+            }
+            for a in actuals
+        ]
+        response = self._call(
+            "POST", f"{API}/fleets/{_seg(fleet)}/feedback", json={"records": records}
+        )
+        try:
+            return _FEEDBACK.validate_json(response.content)
+        except ValidationError as exc:
+            raise self._unreadable(response.url.path, exc) from exc
 
 
 def _limit(limit: int | None) -> int:

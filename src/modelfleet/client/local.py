@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
@@ -30,6 +30,7 @@ from modelfleet.version import __version__
 
 if TYPE_CHECKING:
     from modelfleet.config.serving_blocks import RoutingSpec
+    from modelfleet.monitoring.feedback import Actual, FeedbackReport
     from modelfleet.registry.policy import PromotionPolicy
     from modelfleet.registry.service import Registry
     from modelfleet.registry.traffic import TrafficSetting
@@ -319,6 +320,21 @@ class LocalPlane:
     def delete_version(self, model: str, version: str, reason: str) -> None:
         """Delete a version's record."""
         self._registry.delete_version(model, version, caller=self.caller, reason=reason)
+
+    def feedback(
+        self, fleet: str, actuals: Sequence[Actual], spec: FleetSpec | None
+    ) -> FeedbackReport:
+        """Store ground truth records under the given spec's lateness setting (all or none;
+        the source recorded is how and by whom they were sent)."""
+        from modelfleet.monitoring.feedback import ingest_records
+
+        if spec is None:
+            raise UsageError(
+                f"feedback needs fleet {fleet!r}'s spec (its lateness setting): pass spec= "
+                "its fleet.yaml"
+            )
+        label = f"records via {self.caller.via} by {self.caller.principal}"
+        return ingest_records(self.metadata_store(), spec_for(fleet, spec), actuals, label=label)
 
     def close(self) -> None:
         """Release database connections (of every plane sharing these stores)."""
