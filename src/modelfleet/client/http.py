@@ -11,6 +11,7 @@ through ``httpx.ASGITransport``...) or ``http=`` a whole :class:`httpx.Client` o
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -361,8 +362,13 @@ class HttpPlane:
             }
             for a in actuals
         ]
+        # json.dumps, not httpx's json=: a NaN goes out as NaN and the server refuses it
+        # naming the record's value, as the local plane does (httpx would raise ValueError).
         response = self._call(
-            "POST", f"{API}/fleets/{_seg(fleet)}/feedback", json={"records": records}
+            "POST",
+            f"{API}/fleets/{_seg(fleet)}/feedback",
+            content=json.dumps({"records": records}).encode(),
+            headers={"content-type": "application/json"},
         )
         try:
             return _FEEDBACK.validate_json(response.content)

@@ -114,7 +114,7 @@ class FeedbackRecordsError(UsageError):
     def __init__(self, fleet: str, problems: Sequence[RecordProblem]) -> None:
         self.problems = tuple(problems)
         shown = "; ".join(
-            f"records[{p.index}].{p.field}: {p.message}" for p in problems[:SHOWN_PROBLEMS]
+            f"records.{p.index}.{p.field}: {p.message}" for p in problems[:SHOWN_PROBLEMS]
         )
         more = len(problems) - SHOWN_PROBLEMS
         tail = f"; and {more} more unusable record(s)" if more > 0 else ""
