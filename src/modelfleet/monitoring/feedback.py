@@ -353,6 +353,9 @@ def _write(
     is_new = np.isnan(old)
     same = ~is_new & (old == new_value)
     revised = ~is_new & ~same
+    # The store's comparison reads values only, so an unchanged value naming a request id is
+    # rewritten too: the request id kept is the one last sent (still counted unchanged).
+    named = _mask(pc.is_valid(joined["request_id"]))
 
     def records(mask: np.ndarray) -> list[ActualRow]:
         picked = joined.filter(pa.array(mask))
@@ -367,5 +370,5 @@ def _write(
             )
         ]
 
-    store.write_actuals(records(is_new), records(revised))
+    store.write_actuals(records(is_new), records(revised | (same & named)))
     return int(is_new.sum()), int(revised.sum()), int(same.sum())
