@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -356,7 +357,7 @@ class HttpPlane:
         records = [
             {
                 "tenant": a.tenant,
-                "ts": a.ts.isoformat(),
+                "ts": _iso(a.ts),
                 "value": a.value,
                 **({"request_id": a.request_id} if a.request_id is not None else {}),
             }
@@ -374,6 +375,14 @@ class HttpPlane:
             return _FEEDBACK.validate_json(response.content)
         except ValidationError as exc:
             raise self._unreadable(response.url.path, exc) from exc
+
+
+def _iso(ts: datetime | date) -> str:
+    """A record's date or time as the server reads it (an aware time in UTC, so an offset
+    with seconds, which RFC 3339 cannot write, never goes out)."""
+    if isinstance(ts, datetime) and ts.tzinfo is not None:
+        return ts.astimezone(UTC).isoformat()
+    return ts.isoformat()
 
 
 def _limit(limit: int | None) -> int:

@@ -8,7 +8,7 @@ rejected run of s4.
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from tests.unit.api.seed import FLEET, SIGNATURE, Seeded, build_run, run_id_for
@@ -224,3 +224,17 @@ def test_feedback_of_a_value_that_is_not_finite_is_refused_on_every_plane(
 
     with pytest.raises(UsageError, match=r"records.0.value"):
         client.plane.feedback(FLEET, [Actual("s1", day, math.nan)], load_spec(home.spec_path))
+
+
+def test_feedback_reads_an_aware_time_as_its_utc_instant_on_every_plane(
+    client: Client, home: Seeded
+) -> None:
+    spec = load_spec(home.spec_path)
+    client.plane.feedback(FLEET, [Actual("s1", date(2026, 1, 5), 3.0)], spec)
+    odd = timezone(timedelta(minutes=9, seconds=21))  # an offset RFC 3339 cannot write
+
+    again = client.plane.feedback(
+        FLEET, [Actual("s1", datetime(2026, 1, 5, 0, 9, 21, tzinfo=odd), 3.0)], spec
+    )
+
+    assert again.unchanged == 1

@@ -177,7 +177,8 @@ def test_a_value_that_is_not_a_number_is_refused_naming_the_field(api: Any, valu
 @pytest.mark.parametrize(
     "ts",
     ["2026-13-01", "2026-02-30", "2026-01-05T25:00:00", "2026-01-05T10:00:00+24:00",
-     "yesterday", "05/01/2026", "20260105", "", 1767600000, None],
+     "yesterday", "05/01/2026", "20260105", "2026-01-05T10:00", " 2026-01-05", "", 1767600000,
+     None],
 )  # fmt: skip
 def test_a_bad_date_is_refused_naming_the_field(api: Any, ts: Any) -> None:
     response = api.post(URL, json={"records": [{"tenant": "s1", "ts": ts, "value": 1.0}]})

@@ -37,9 +37,10 @@ from modelfleet.wire.rules import TENANT_RULE, excerpt
 # them into several bodies (each is counted, and refused or stored, on its own).
 MAX_RECORDS: Final = 5_000
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-# RFC 3339 (seconds optional, any fraction, offset optional), before Python checks the ranges.
+# RFC 3339's date-time (any fraction of a second; the offset may be left out, meaning UTC),
+# matched before Python checks the ranges, so nothing else ISO 8601 allows gets through.
 _DATE_TIME = re.compile(
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
     r"([Zz]|[+-][0-9]{2}:[0-9]{2})?$"
 )
 _TS_HINT = "an ISO date (2026-12-01) or date and time (2026-12-01T10:00:00Z)"
@@ -50,7 +51,7 @@ def parse_timestamp(value: Any) -> datetime:
     what is wrong otherwise (the 422 of the record's ``ts``)."""
     if not isinstance(value, str):
         raise ValueError(f"is a {type(value).__name__}, not text: send {_TS_HINT}")
-    text = value.strip()
+    text = value
     try:
         if _DATE.fullmatch(text):
             return datetime.combine(date.fromisoformat(text), time(), UTC)
