@@ -178,6 +178,8 @@ def ingest_records(
 ) -> FeedbackReport:
     """Check ``records`` (all or none: :class:`FeedbackRecordsError` names each unusable one)
     and store them with the spec's lateness setting."""
+    if not records:
+        raise UsageError(f"feedback for fleet {spec.name!r} has no records: send at least one")
     table = actuals_table(records)
     known = known_tenants(store, spec.name)
     problems = record_problems(table, known, spec.name)

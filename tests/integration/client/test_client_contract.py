@@ -238,3 +238,8 @@ def test_feedback_reads_an_aware_time_as_its_utc_instant_on_every_plane(
     )
 
     assert again.unchanged == 1
+
+
+def test_feedback_of_no_records_is_refused_on_every_plane(client: Client, home: Seeded) -> None:
+    with pytest.raises(UsageError, match="records"):
+        client.plane.feedback(FLEET, [], load_spec(home.spec_path))
