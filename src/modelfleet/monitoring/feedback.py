@@ -28,7 +28,6 @@ prediction is logged still counts once the prediction is.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -62,7 +61,6 @@ ACTUALS: Final = pa.schema(
         ("request_id", pa.string()),
     ]
 )
-_REQUEST_ID = re.compile(REQUEST_ID_PATTERN)
 SHOWN_PROBLEMS: Final = 5  # records named in one error message (the error lists all)
 
 
