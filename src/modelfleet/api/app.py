@@ -17,7 +17,7 @@ from modelfleet.api import handlers
 from modelfleet.api.backend import ControlPlane, load_specs
 from modelfleet.api.limits import DEFAULT_MAX_BODY_BYTES, Limits, RequestLimits
 from modelfleet.api.responses import APP_ERRORS
-from modelfleet.api.routes import autopilot, lifecycle, models, runs, traffic
+from modelfleet.api.routes import autopilot, feedback, lifecycle, models, runs, traffic
 from modelfleet.api.routes.deps import Control
 from modelfleet.caller import local_user
 from modelfleet.config.settings import Settings
@@ -52,7 +52,8 @@ def create_app(
         version=__version__,
         description=(
             "Runs and the model registry of one modelfleet installation: search models, "
-            "resolve aliases, promote, approve, roll back, read history and model cards."
+            "resolve aliases, promote, approve, roll back, read history and model cards; "
+            "ground truth for monitoring."
         ),
         lifespan=lifespan,
         responses=APP_ERRORS,
@@ -65,6 +66,7 @@ def create_app(
     app.include_router(lifecycle.router)
     app.include_router(traffic.router)
     app.include_router(autopilot.router)
+    app.include_router(feedback.router)
 
     @app.get("/healthz", response_model=HealthOut, tags=["health"])
     def healthz(control: Control) -> HealthOut:

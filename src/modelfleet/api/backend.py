@@ -6,8 +6,9 @@ SQLAlchemy's connection pool makes that safe across FastAPI's worker threads.
 
 Each request gets the plane *as its caller*, which the server derives itself: with no
 authentication yet, every request acts as the account the server runs as. A request body never
-names its actor. Promotion policies come from the fleet specs the server is started with
-(``modelfleet server --spec fleet.yaml``); a request never carries a policy or a spec path.
+names its actor. Promotion policies, and the tenants and lateness setting feedback needs, come
+from the fleet specs the server is started with (``modelfleet server --spec fleet.yaml``); a
+request never carries a policy or a spec path.
 """
 
 from __future__ import annotations
@@ -71,6 +72,18 @@ class ControlPlane:
             raise NotFoundError(
                 f"this server has no promotion policy for fleet {fleet!r} (fleets served: "
                 f"{served}); start it with --spec path/to/{fleet}/fleet.yaml"
+            )
+        return spec
+
+    def served_spec(self, fleet: str, purpose: str) -> FleetSpec:
+        """The spec of a served fleet that ``purpose`` needs; NotFoundError naming how to serve
+        it when the server was started without one."""
+        spec = self.specs.get(fleet)
+        if spec is None:
+            served = ", ".join(sorted(self.specs)) or "none"
+            raise NotFoundError(
+                f"this server has no spec of fleet {fleet!r}, which {purpose} needs (fleets "
+                f"served: {served}); start it with --spec path/to/{fleet}/fleet.yaml"
             )
         return spec
 

@@ -151,6 +151,7 @@ def performance_json(report: PerformanceReport) -> Iterator[dict[str, Any]]:
         "min_rows": report.min_rows,
         "groups": len(report.rows),
         "degraded": len(report.degraded),
+        "unmatched": dict(report.unmatched),
     }
     for row in report.rows:
         yield {"record": "group", **asdict(row)}
@@ -197,6 +198,12 @@ def print_performance(report: PerformanceReport) -> None:
             style="red" if row.degraded else None,
         )
     console.print(table)
+    if report.unmatched:
+        listed = ", ".join(f"{escape(t)} ({n})" for t, n in sorted(report.unmatched.items()))
+        console.print(
+            f"[yellow]actuals naming a request that logged no prediction of their date, "
+            f"not counted:[/] {listed}"
+        )
 
 
 def alert_json(alert: AlertRow) -> dict[str, Any]:

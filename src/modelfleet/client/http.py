@@ -11,25 +11,25 @@ through ``httpx.ASGITransport``...) or ``http=`` a whole :class:`httpx.Client` o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeVar
-from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from modelfleet.client.http_paths import API, iso, limit_of, model_path, params_of, seg
 from modelfleet.client.plane import PlaneInfo
 from modelfleet.config.serving_blocks import RoutingSpec
 from modelfleet.config.spec import FleetSpec
 from modelfleet.config.specs import spec_for
 from modelfleet.errors import ModelfleetError, StoreError, UsageError
-from modelfleet.quoting import excerpt
+from modelfleet.monitoring.feedback import Actual, FeedbackReport
 from modelfleet.registry.queries import VersionQuery
 from modelfleet.registry.records import ModelEvent, ModelVersion, PromotionBatch, PromotionOutcome
 from modelfleet.registry.refs import parse_ref, split_model
 from modelfleet.registry.traffic import TrafficSetting
 from modelfleet.store.autopilot import ActionRow
-from modelfleet.tenant_ids import is_tenant_id, tenant_id_error
 from modelfleet.tracking.queries import RunQuery
 from modelfleet.tracking.records import FleetRunRecord, TenantRunRecord
 from modelfleet.wire import (
@@ -47,21 +47,9 @@ from modelfleet.wire.autopilot import AutopilotActionOut
 from modelfleet.wire.base import MAX_LIMIT
 from modelfleet.wire.registry import TrafficOut
 
-API = "/api/v1"
 DEFAULT_TIMEOUT_SECONDS = 30.0
 _Out = TypeVar("_Out", bound=BaseModel)
-
-
-def _seg(text: str) -> str:
-    """One URL path segment, percent-encoded."""
-    return quote(text, safe="")
-
-
-def _model_path(model: str) -> str:
-    fleet, tenant = split_model(model)
-    if not is_tenant_id(tenant):
-        raise UsageError(tenant_id_error(tenant, excerpt(model)))
-    return f"{API}/models/{_seg(fleet)}/{_seg(tenant)}"
+_FEEDBACK = TypeAdapter(FeedbackReport)
 
 
 class HttpPlane:
@@ -142,10 +130,10 @@ class HttpPlane:
             raise self._unreadable(response.url.path, exc) from exc
 
     def _get(self, shape: type[_Out], path: str, **params: Any) -> _Out:
-        return self._read(shape, self._call("GET", path, params=_params(params)))
+        return self._read(shape, self._call("GET", path, params=params_of(params)))
 
     def _list(self, shape: type[_Out], path: str, **params: Any) -> list[_Out]:
-        return self._read_list(shape, self._call("GET", path, params=_params(params)))
+        return self._read_list(shape, self._call("GET", path, params=params_of(params)))
 
     def _write(self, method: str, shape: type[_Out], path: str, body: dict[str, Any]) -> _Out:
         return self._read(shape, self._call(method, path, json=body))
@@ -204,37 +192,37 @@ class HttpPlane:
             "status": query.status,
             "env": query.environment,
             "fleet_run_id": query.fleet_run_id,
-            "limit": _limit(query.limit),
+            "limit": limit_of(query.limit),
         }
         return [r.record() for r in self._list(RunOut, f"{API}/runs", **params)]
 
     def run(self, run_id: str) -> TenantRunRecord:
         """One tenant run by id or unique id prefix."""
-        return self._get(RunOut, f"{API}/runs/{_seg(run_id.strip())}").record()
+        return self._get(RunOut, f"{API}/runs/{seg(run_id.strip())}").record()
 
     def fleet_runs(self, fleet: str | None, limit: int | None) -> list[FleetRunRecord]:
         """Fleet runs, newest first."""
-        found = self._list(FleetRunOut, f"{API}/fleet-runs", fleet=fleet, limit=_limit(limit))
+        found = self._list(FleetRunOut, f"{API}/fleet-runs", fleet=fleet, limit=limit_of(limit))
         return [r.record() for r in found]
 
     def fleet_run(self, fleet_run_id: str) -> FleetRunRecord:
         """One fleet run by its full id."""
-        return self._get(FleetRunOut, f"{API}/fleet-runs/{_seg(fleet_run_id)}").record()
+        return self._get(FleetRunOut, f"{API}/fleet-runs/{seg(fleet_run_id)}").record()
 
     # -- registry reads
     def resolve(self, ref: str) -> ModelVersion:
         """The version a reference names."""
         parsed = parse_ref(ref)
-        base = _model_path(parsed.model)
+        base = model_path(parsed.model)
         if parsed.alias is not None:
-            return self._get(ModelVersionOut, f"{base}/resolve/{_seg(parsed.alias)}").record()
+            return self._get(ModelVersionOut, f"{base}/resolve/{seg(parsed.alias)}").record()
         if parsed.version is not None:
             return self._get(ModelVersionOut, f"{base}/versions/{parsed.version}").record()
         return self._get(ModelVersionOut, f"{base}/latest").record()
 
     def versions(self, model: str) -> list[ModelVersion]:
         """Every version of a model, newest first."""
-        return [v.record() for v in self._get(ModelOut, _model_path(model)).versions]
+        return [v.record() for v in self._get(ModelOut, model_path(model)).versions]
 
     def search(self, query: VersionQuery) -> list[ModelVersion]:
         """Versions matching ``query``."""
@@ -248,13 +236,13 @@ class HttpPlane:
             status=query.status,
             metric=[str(m) for m in query.metrics],
             latest_only=query.latest_only,
-            limit=_limit(query.limit),
+            limit=limit_of(query.limit),
         )
         return [v.record() for v in found]
 
     def history(self, model: str, limit: int | None) -> list[ModelEvent]:
         """The model's events, newest first."""
-        found = self._list(ModelEventOut, f"{_model_path(model)}/history", limit=limit)
+        found = self._list(ModelEventOut, f"{model_path(model)}/history", limit=limit)
         return [e.record() for e in found]
 
     def card(self, ref: str, fmt: str, spec: FleetSpec | None) -> str:
@@ -267,13 +255,13 @@ class HttpPlane:
             params["alias"] = parsed.alias
         if parsed.version is not None:
             params["version"] = str(parsed.version)
-        return self._call("GET", f"{_model_path(parsed.model)}/card", params=params).text
+        return self._call("GET", f"{model_path(parsed.model)}/card", params=params).text
 
     # -- registry writes
     def register(self, run_id: str, tags: Mapping[str, str], description: str) -> ModelVersion:
         """Register a succeeded run as a candidate version."""
         body = {"tags": dict(tags), "description": description}
-        path = f"{API}/runs/{_seg(run_id.strip())}/register"
+        path = f"{API}/runs/{seg(run_id.strip())}/register"
         return self._write("POST", ModelVersionOut, path, body).record()
 
     def update_metadata(
@@ -286,7 +274,7 @@ class HttpPlane:
             "description": description,
             "reason": reason,
         }
-        path = f"{_model_path(base.model)}/versions/{base.version}"
+        path = f"{model_path(base.model)}/versions/{base.version}"
         return self._write("PATCH", ModelVersionOut, path, body).record()
 
     def promote(
@@ -301,7 +289,7 @@ class HttpPlane:
         if spec is not None:
             spec_for(split_model(model)[0], spec)
         body = {"environment": environment, "version": version, "reason": reason}
-        path = f"{_model_path(model)}/promote"
+        path = f"{model_path(model)}/promote"
         return self._write("POST", PromotionOutcomeOut, path, body).record()
 
     def promote_fleet(
@@ -311,29 +299,29 @@ class HttpPlane:
         if spec is not None:
             spec_for(fleet, spec)
         body = {"environment": environment, "reason": reason}
-        path = f"{API}/fleets/{_seg(fleet)}/promote"
+        path = f"{API}/fleets/{seg(fleet)}/promote"
         return self._write("POST", PromotionBatchOut, path, body).record()
 
     def approve(self, model: str, version: str, environment: str, reason: str) -> ModelEvent:
         """Record an approval."""
         body = {"version": str(version), "environment": environment, "reason": reason}
-        return self._write("POST", ModelEventOut, f"{_model_path(model)}/approve", body).record()
+        return self._write("POST", ModelEventOut, f"{model_path(model)}/approve", body).record()
 
     def rollback(self, model: str, environment: str, reason: str) -> ModelEvent:
         """Undo the environment's last move."""
         body = {"environment": environment, "reason": reason}
-        return self._write("POST", ModelEventOut, f"{_model_path(model)}/rollback", body).record()
+        return self._write("POST", ModelEventOut, f"{model_path(model)}/rollback", body).record()
 
     def rollback_batch(self, batch_id: str, reason: str, skip_moved: bool) -> list[ModelEvent]:
         """Undo a fleet promotion batch."""
         body = {"reason": reason, "skip_moved": skip_moved}
-        response = self._call("POST", f"{API}/batches/{_seg(batch_id)}/rollback", json=body)
+        response = self._call("POST", f"{API}/batches/{seg(batch_id)}/rollback", json=body)
         return [e.record() for e in self._read_list(ModelEventOut, response)]
 
     def set_alias(self, model: str, alias: str, version: str, reason: str) -> ModelEvent:
         """Point an alias at a version."""
         body = {"version": str(version), "reason": reason}
-        path = f"{_model_path(model)}/aliases/{_seg(alias)}"
+        path = f"{model_path(model)}/aliases/{seg(alias)}"
         return self._write("PUT", ModelEventOut, path, body).record()
 
     def set_traffic(
@@ -341,47 +329,59 @@ class HttpPlane:
     ) -> ModelEvent:
         """Set a tenant's run-time routing in an environment."""
         body = {**routing.model_dump(), "reason": reason}
-        path = f"{_model_path(model)}/traffic/{_seg(environment)}"
+        path = f"{model_path(model)}/traffic/{seg(environment)}"
         return self._write("PUT", ModelEventOut, path, body).record()
 
     def clear_traffic(self, model: str, environment: str, reason: str) -> ModelEvent:
         """Drop a tenant's run-time routing in an environment."""
-        path = f"{_model_path(model)}/traffic/{_seg(environment)}"
+        path = f"{model_path(model)}/traffic/{seg(environment)}"
         return self._write("DELETE", ModelEventOut, path, {"reason": reason}).record()
 
     def traffic(self, model: str, environment: str) -> TrafficSetting | None:
         """A tenant's run-time routing in an environment, or None."""
-        response = self._call("GET", f"{_model_path(model)}/traffic/{_seg(environment)}")
+        response = self._call("GET", f"{model_path(model)}/traffic/{seg(environment)}")
         if response.content.strip() == b"null":
             return None
         return self._read(TrafficOut, response).setting()
 
     def remove_alias(self, model: str, alias: str, reason: str) -> ModelEvent:
         """Delete an alias."""
-        path = f"{_model_path(model)}/aliases/{_seg(alias)}"
+        path = f"{model_path(model)}/aliases/{seg(alias)}"
         return self._write("DELETE", ModelEventOut, path, {"reason": reason}).record()
 
     def archive(self, model: str, version: str, reason: str) -> ModelEvent:
         """Retire a version."""
-        path = f"{_model_path(model)}/versions/{_seg(str(version))}/archive"
+        path = f"{model_path(model)}/versions/{seg(str(version))}/archive"
         return self._write("POST", ModelEventOut, path, {"reason": reason}).record()
 
     def delete_version(self, model: str, version: str, reason: str) -> None:
         """Delete a version's record."""
-        path = f"{_model_path(model)}/versions/{_seg(str(version))}"
+        path = f"{model_path(model)}/versions/{seg(str(version))}"
         self._call("DELETE", path, json={"reason": reason})
 
-
-def _limit(limit: int | None) -> int:
-    """A row limit for the server: ``None`` (all) becomes the most one request may ask for."""
-    return MAX_LIMIT if limit is None else limit
-
-
-def _params(params: Mapping[str, Any]) -> dict[str, Any]:
-    """Query parameters without the unset ones; booleans as true/false."""
-    out: dict[str, Any] = {}
-    for key, value in params.items():
-        if value is None or value == []:
-            continue
-        out[key] = ("true" if value else "false") if isinstance(value, bool) else value
-    return out
+    # -- monitoring
+    def feedback(
+        self, fleet: str, actuals: Sequence[Actual], spec: FleetSpec | None
+    ) -> FeedbackReport:
+        """POST the records in one body (the server applies its own spec of the fleet)."""
+        records = [
+            {
+                "tenant": a.tenant,
+                "ts": iso(a.ts),
+                "value": a.value,
+                **({"request_id": a.request_id} if a.request_id is not None else {}),
+            }
+            for a in actuals
+        ]
+        # json.dumps, not httpx's json=: a NaN goes out as NaN and the server refuses it
+        # naming the record's value, as the local plane does (httpx would raise ValueError).
+        response = self._call(
+            "POST",
+            f"{API}/fleets/{seg(fleet)}/feedback",
+            content=json.dumps({"records": records}).encode(),
+            headers={"content-type": "application/json"},
+        )
+        try:
+            return _FEEDBACK.validate_json(response.content)
+        except ValidationError as exc:
+            raise self._unreadable(response.url.path, exc) from exc

@@ -31,6 +31,7 @@ from modelfleet.version import __version__
 if TYPE_CHECKING:
     from modelfleet.client.autopilot_plane import Decision
     from modelfleet.config.serving_blocks import RoutingSpec
+    from modelfleet.monitoring.feedback import Actual, FeedbackReport
     from modelfleet.registry.policy import PromotionPolicy
     from modelfleet.registry.service import Registry
     from modelfleet.registry.traffic import TrafficSetting
@@ -339,6 +340,21 @@ class LocalPlane:
         from modelfleet.client.autopilot_plane import decide_action
 
         return decide_action(self, action_id, decision, reason)
+
+    def feedback(
+        self, fleet: str, actuals: Sequence[Actual], spec: FleetSpec | None
+    ) -> FeedbackReport:
+        """Store ground truth records under the given spec's lateness setting (all or none;
+        the source recorded is how and by whom they were sent)."""
+        from modelfleet.monitoring.feedback import ingest_records
+
+        if spec is None:
+            raise UsageError(
+                f"feedback needs fleet {fleet!r}'s spec (its lateness setting): pass spec= "
+                "its fleet.yaml"
+            )
+        label = f"records via {self.caller.via} by {self.caller.principal}"
+        return ingest_records(self.metadata_store(), spec_for(fleet, spec), actuals, label=label)
 
     def close(self) -> None:
         """Release database connections (of every plane sharing these stores)."""

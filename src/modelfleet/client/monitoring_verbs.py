@@ -7,16 +7,17 @@ on a local home; a client of a control plane is told so.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from modelfleet.client.local import LocalPlane
 from modelfleet.client.plane import Plane
 from modelfleet.config.spec import FleetSpec, load_spec
-from modelfleet.config.specs import SpecLike
+from modelfleet.config.specs import SpecLike, load_spec_like
 from modelfleet.data.batch import BatchLocation
 from modelfleet.errors import UsageError
-from modelfleet.monitoring.feedback import FeedbackReport
+from modelfleet.monitoring.feedback import Actual, FeedbackReport
 from modelfleet.monitoring.performance import PerformanceReport, Period
 from modelfleet.monitoring.report import (
     DEFAULT_MAX_TENANTS,
@@ -81,6 +82,13 @@ class MonitoringVerbs:
         local = self._local("feedback")
         loaded = spec if isinstance(spec, FleetSpec) else load_spec(spec)
         return feedback(local.metadata_store(), loaded, BatchLocation.of(where), source=source)
+
+    def feedback_records(
+        self, fleet: str, actuals: Sequence[Actual], *, spec: SpecLike | None = None
+    ) -> FeedbackReport:
+        """Store ground truth given as records, all or none (a bad record refuses the batch,
+        naming it); works over a server too, where the server's spec of the fleet applies."""
+        return self.plane.feedback(fleet, list(actuals), load_spec_like(spec))
 
     def performance(
         self,

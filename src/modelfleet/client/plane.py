@@ -10,12 +10,13 @@ decides the request comes from).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from modelfleet.config.serving_blocks import RoutingSpec
 from modelfleet.config.spec import FleetSpec
+from modelfleet.monitoring.feedback import Actual, FeedbackReport
 from modelfleet.registry.queries import VersionQuery
 from modelfleet.registry.records import (
     ModelEvent,
@@ -169,6 +170,14 @@ class Plane(Protocol):
         self, action_id: int, decision: Literal["approved", "rejected"], reason: str
     ) -> ActionRow:
         """Approve or reject a pending autopilot step."""
+        ...
+
+    # -- monitoring
+    def feedback(
+        self, fleet: str, actuals: Sequence[Actual], spec: FleetSpec | None
+    ) -> FeedbackReport:
+        """Store ground truth of ``fleet`` as records, all or none, counted as ``modelfleet
+        feedback`` counts (the local spec's lateness setting, or the server's)."""
         ...
 
     def close(self) -> None:

@@ -1,7 +1,9 @@
 """How the live models do once ground truth arrives: WMAPE, MAE and RMSE against the holdout.
 
 :func:`performance_report` joins the prediction log with the stored actuals by (tenant, date)
-(one indexed SQL join in the store), and aggregates, for all tenants at once (one Arrow
+(one indexed SQL join in the store; an actual naming a request id answers that request's
+predictions only, and one whose request logged no prediction of its date is counted per tenant
+as ``unmatched``, not dropped unseen), and aggregates, for all tenants at once (one Arrow
 group-by), per tenant, version and arm, over the whole span or per day or week of the dates
 predicted. Each figure is set against the version's own holdout WMAPE recorded at training:
 ``change`` is the relative difference, and a group is **degraded** when it is worse by more
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -61,6 +63,8 @@ class PerformanceReport:
     max_drop: float
     min_rows: int
     rows: tuple[PerformanceRow, ...]
+    # tenant -> actuals of the span naming a request id that logged no prediction of their date
+    unmatched: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def degraded(self) -> tuple[PerformanceRow, ...]:
@@ -98,7 +102,9 @@ def performance_report(
     )
     table = table.filter(pc.is_valid(table["prediction"]))  # a logged NaN scores nothing
     rows = _aggregate(table, by, holdout, max_drop, min_rows)
-    return PerformanceReport(fleet, environment, since, until, by, max_drop, min_rows, rows)
+    return PerformanceReport(
+        fleet, environment, since, until, by, max_drop, min_rows, rows, dict(joined.unmatched)
+    )
 
 
 def _holdout_wmape(store: MetadataStore, fleet: str) -> Mapping[tuple[str, str], float]:

@@ -1,15 +1,17 @@
 """Ground truth that arrives after serving: one actual per (fleet, tenant, timestamp).
 
-``modelfleet feedback`` writes them; performance monitoring joins them with the prediction log
-on (fleet, tenant, ts) in one indexed SQL join. An actual sent again with the same value changes
-nothing; with another value it replaces the stored one (a correction), and both cases are
-counted by the caller, which compares before writing (:func:`select_actuals`).
+``modelfleet feedback`` (and ``POST /api/v1/fleets/F/feedback``) write them; performance
+monitoring joins them with the prediction log in one indexed SQL join on (fleet, tenant, ts),
+and, where an actual names the request it answers, on that request id too
+(:func:`select_joined`). An actual sent again with the same value changes nothing; with another
+value it replaces the stored one (a correction), and both cases are counted by the caller, which
+compares before writing (:func:`select_actuals`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +24,10 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    exists,
+    func,
     insert,
+    or_,
     select,
     update,
 )
@@ -59,7 +64,9 @@ class ActualRow:
 
 @dataclass(frozen=True, eq=False)
 class JoinedColumns:
-    """Logged predictions with their actuals, as columns (one row per logged prediction)."""
+    """Logged predictions with their actuals, as columns (one row per logged prediction), and
+    per tenant the actuals of the span naming a request that logged no prediction of their
+    date (``unmatched``: a wrong id, or a request not logged yet)."""
 
     tenant: list[str]
     version: list[str]
@@ -67,6 +74,7 @@ class JoinedColumns:
     ts: list[datetime]
     prediction: list[float | None]
     actual: list[float]
+    unmatched: dict[str, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.tenant)
@@ -148,20 +156,50 @@ def select_joined(
     connection: Connection, fleet: str, environment: str, since: datetime, until: datetime
 ) -> JoinedColumns:
     """Every logged prediction of ``fleet`` in ``environment`` for a timestamp in ``[since,
-    until)`` that has an actual, with it (one indexed join)."""
+    until)`` that has an actual, with it, and the unmatched count (:class:`JoinedColumns`).
+
+    An actual without a request id answers every prediction of its (tenant, ts); one with a
+    request id answers that request's predictions of its ts only (each arm of the request).
+    One join on the (fleet, tenant, ts) index with the request condition in it.
+    """
     p, a = predictions.c, actuals.c
+    answers = or_(a.request_id.is_(None), a.request_id == p.request_id)
     statement = (
         select(p.tenant, p.version, p.arm, p.ts, p.value, a.value.label("actual"))
         .join_from(
             predictions,
             actuals,
-            and_(a.fleet == p.fleet, a.tenant == p.tenant, a.ts == p.ts),
+            and_(a.fleet == p.fleet, a.tenant == p.tenant, a.ts == p.ts, answers),
         )
         .where(p.fleet == fleet, p.environment == environment, p.ts >= since, p.ts < until)
         .order_by(p.id)
     )
     rows = connection.execute(statement).all()
+    unmatched = _unmatched(connection, fleet, since, until)
     if not rows:
-        return JoinedColumns([], [], [], [], [], [])
-    columns = [list(c) for c in zip(*rows, strict=True)]
-    return JoinedColumns(*columns)
+        return JoinedColumns([], [], [], [], [], [], unmatched)
+    tenant, version, arm, ts, prediction, actual = (list(c) for c in zip(*rows, strict=True))
+    return JoinedColumns(tenant, version, arm, ts, prediction, actual, unmatched)
+
+
+def _unmatched(
+    connection: Connection, fleet: str, since: datetime, until: datetime
+) -> dict[str, int]:
+    """Per tenant, the actuals in ``[since, until)`` whose request id logged no prediction of
+    their (tenant, ts) in any environment (one anti-join, counted in SQL)."""
+    p, a = predictions.c, actuals.c
+    logged = exists().where(
+        p.request_id == a.request_id, p.fleet == a.fleet, p.tenant == a.tenant, p.ts == a.ts
+    )
+    statement = (
+        select(a.tenant, func.count())
+        .where(
+            a.fleet == fleet,
+            a.request_id.is_not(None),
+            a.ts >= since,
+            a.ts < until,
+            ~logged,
+        )
+        .group_by(a.tenant)
+    )
+    return {tenant: int(count) for tenant, count in connection.execute(statement)}

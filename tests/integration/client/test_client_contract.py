@@ -7,12 +7,17 @@ rejected run of s4.
 
 from __future__ import annotations
 
+import math
+from datetime import UTC, date, datetime, timedelta, timezone
+
 import pytest
 from tests.unit.api.seed import FLEET, SIGNATURE, Seeded, build_run, run_id_for
 
 from modelfleet import RunQuery, VersionQuery
 from modelfleet.client import Client
+from modelfleet.config.spec import load_spec
 from modelfleet.errors import ConflictError, NotFoundError, PromotionError, UsageError
+from modelfleet.monitoring.feedback import Actual
 from modelfleet.tracking.tracker import Tracker
 
 S1, S2 = f"{FLEET}/s1", f"{FLEET}/s2"
@@ -181,3 +186,60 @@ def test_traffic_is_set_read_and_cleared_as_the_planes_caller(
 def test_a_bad_traffic_setting_is_a_usage_error_on_every_plane(client: Client) -> None:
     with pytest.raises(UsageError):
         client.set_traffic(S1, "prod", mode="blue-green")
+
+
+def _actuals(*tenants: str) -> list[Actual]:
+    day = datetime.now(UTC).date() - timedelta(days=2)
+    return [Actual(t, day, 10.0 + i, f"req-{i}") for i, t in enumerate(tenants)]
+
+
+def test_feedback_records_are_stored_and_counted_alike_on_every_plane(
+    client: Client, home: Seeded, observer: Client
+) -> None:
+    spec = load_spec(home.spec_path)
+
+    report = client.plane.feedback(FLEET, _actuals("s1", "s2", "s1"), spec)
+
+    assert (report.rows, report.new, report.repeated, report.late) == (3, 2, 1, 0)
+    assert not report.unknown_tenants and not report.invalid
+    again = observer.plane.feedback(FLEET, _actuals("s1", "s2"), spec)
+    assert (again.new, again.revised, again.unchanged) == (0, 1, 1)  # s1's last value was 12.0
+
+
+def test_feedback_of_an_unknown_tenant_is_refused_whole_on_every_plane(
+    client: Client, home: Seeded, observer: Client
+) -> None:
+    spec = load_spec(home.spec_path)
+
+    with pytest.raises(UsageError, match=r"records.1.tenant.*'s4'"):
+        client.plane.feedback(FLEET, _actuals("s1", "s4"), spec)
+
+    assert observer.plane.feedback(FLEET, _actuals("s1"), spec).new == 1  # nothing was stored
+
+
+def test_feedback_of_a_value_that_is_not_finite_is_refused_on_every_plane(
+    client: Client, home: Seeded
+) -> None:
+    day = datetime.now(UTC).date()
+
+    with pytest.raises(UsageError, match=r"records.0.value"):
+        client.plane.feedback(FLEET, [Actual("s1", day, math.nan)], load_spec(home.spec_path))
+
+
+def test_feedback_reads_an_aware_time_as_its_utc_instant_on_every_plane(
+    client: Client, home: Seeded
+) -> None:
+    spec = load_spec(home.spec_path)
+    client.plane.feedback(FLEET, [Actual("s1", date(2026, 1, 5), 3.0)], spec)
+    odd = timezone(timedelta(minutes=9, seconds=21))  # an offset RFC 3339 cannot write
+
+    again = client.plane.feedback(
+        FLEET, [Actual("s1", datetime(2026, 1, 5, 0, 9, 21, tzinfo=odd), 3.0)], spec
+    )
+
+    assert again.unchanged == 1
+
+
+def test_feedback_of_no_records_is_refused_on_every_plane(client: Client, home: Seeded) -> None:
+    with pytest.raises(UsageError, match="records"):
+        client.plane.feedback(FLEET, [], load_spec(home.spec_path))

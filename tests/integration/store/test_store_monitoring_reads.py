@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from modelfleet.store import ActualRow, ArtifactRow, MetadataStore, RunBundle
 from modelfleet.store.predictions import PredictionRow
@@ -125,3 +126,97 @@ def test_request_errors_are_counted_per_tenant_by_status_class_within_the_span(
     counts = store.request_error_counts("demand", "prod", T0, T0 + timedelta(hours=1))
 
     assert counts == [ErrorCount("a", 2, 1), ErrorCount("b", 1, 0)]
+
+
+def _requested(tenant: str, request_id: str, minutes: int = 0, **fields: Any) -> PredictionRow:
+    """A prediction of ``tenant`` for ``T0 + minutes`` answered in request ``request_id``."""
+    row = replace(_row(tenant, 0), request_id=request_id, ts=T0 + timedelta(minutes=minutes))
+    return replace(row, **fields)
+
+
+def _answering(tenant: str, minutes: int, value: float, request_id: str | None) -> ActualRow:
+    return replace(_actual(tenant, minutes, value), request_id=request_id)
+
+
+SPAN = (T0, T0 + timedelta(hours=1))
+
+
+def test_an_actual_naming_a_request_joins_that_requests_prediction_only(
+    store: MetadataStore,
+) -> None:
+    store.add_predictions([_requested("a", "r1", value=1.0), _requested("a", "r2", value=2.0)])
+    store.write_actuals([_answering("a", 0, 10.0, "r2")], [])
+
+    joined = store.predictions_with_actuals("demand", "prod", *SPAN)
+
+    assert list(zip(joined.prediction, joined.actual, strict=True)) == [(2.0, 10.0)]
+    assert joined.unmatched == {}
+
+
+def test_an_actual_without_a_request_id_joins_every_prediction_of_its_date(
+    store: MetadataStore,
+) -> None:
+    store.add_predictions([_requested("a", "r1", value=1.0), _requested("a", "r2", value=2.0)])
+    store.write_actuals([_answering("a", 0, 10.0, None)], [])
+
+    joined = store.predictions_with_actuals("demand", "prod", *SPAN)
+
+    assert joined.prediction == [1.0, 2.0]
+
+
+def test_a_named_request_joins_each_arm_it_logged(store: MetadataStore) -> None:
+    store.add_predictions(
+        [_requested("a", "r1", value=1.0), _requested("a", "r1", value=3.0, arm="shadow")]
+    )
+    store.write_actuals([_answering("a", 0, 10.0, "r1")], [])
+
+    joined = store.predictions_with_actuals("demand", "prod", *SPAN)
+
+    assert list(zip(joined.arm, joined.prediction, strict=True)) == [
+        ("champion", 1.0),
+        ("shadow", 3.0),
+    ]
+
+
+def test_an_actual_naming_a_request_that_logged_nothing_is_counted_unmatched(
+    store: MetadataStore,
+) -> None:
+    store.add_predictions([_requested("a", "r1", value=1.0)])
+    store.write_actuals([_answering("a", 0, 10.0, "r-typo"), _answering("b", 0, 4.0, "r9")], [])
+
+    joined = store.predictions_with_actuals("demand", "prod", *SPAN)
+
+    assert len(joined) == 0
+    assert joined.unmatched == {"a": 1, "b": 1}
+
+
+def test_a_request_that_predicted_another_date_leaves_the_actual_unmatched(
+    store: MetadataStore,
+) -> None:
+    store.add_predictions([_requested("a", "r1", minutes=5)])
+    store.write_actuals([_answering("a", 0, 10.0, "r1")], [])
+
+    joined = store.predictions_with_actuals("demand", "prod", *SPAN)
+
+    assert len(joined) == 0 and joined.unmatched == {"a": 1}
+
+
+def test_a_request_logged_in_another_environment_is_matched_there_not_unmatched(
+    store: MetadataStore,
+) -> None:
+    store.add_predictions([_requested("a", "r1", environment="staging")])
+    store.write_actuals([_answering("a", 0, 10.0, "r1")], [])
+
+    prod = store.predictions_with_actuals("demand", "prod", *SPAN)
+    staging = store.predictions_with_actuals("demand", "staging", *SPAN)
+
+    assert (len(prod), prod.unmatched) == (0, {})
+    assert len(staging) == 1
+
+
+def test_unmatched_actuals_outside_the_span_are_not_counted(store: MetadataStore) -> None:
+    store.write_actuals([_answering("a", 90, 10.0, "r-late")], [])
+
+    joined = store.predictions_with_actuals("demand", "prod", *SPAN)
+
+    assert joined.unmatched == {}

@@ -36,6 +36,7 @@ FIELDS = [
     "mode",
     "share",
     "challenger",
+    "records",
 ]
 BODY = st.one_of(
     JSON,
@@ -63,6 +64,7 @@ ROUTES = [
     ("PATCH", "/api/v1/models/{a}/{b}/versions/{c}"),
     ("DELETE", "/api/v1/models/{a}/{b}/versions/{c}"),
     ("POST", "/api/v1/fleets/{a}/promote"),
+    ("POST", "/api/v1/fleets/{a}/feedback"),
     ("POST", "/api/v1/batches/{a}/rollback"),
     ("POST", "/api/v1/runs/{a}/register"),
     ("POST", "/api/v1/autopilot/actions/{a}/approve"),
