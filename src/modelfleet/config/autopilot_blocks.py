@@ -51,7 +51,11 @@ class RetrainPolicySpec(Strict):
     schedule: str | None = Field(
         default=None, description="retrain a tenant whose live version is older than this, e.g. 30d"
     )
-    cooldown: str = Field(default="1d", description="never retrain one tenant more often")
+    cooldown: str = Field(
+        default="7d",
+        description="never retrain one tenant more often (lag inputs of a growing series drift "
+        "by nature: a short cooldown would retrain such tenants at every new batch of data)",
+    )
 
     @field_validator("schedule", "cooldown")
     @classmethod

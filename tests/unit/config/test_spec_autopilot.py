@@ -22,7 +22,7 @@ def test_without_an_autopilot_block_the_stated_defaults_apply(
     assert (block.retrain.on_drift, block.retrain.schedule, block.retrain.cooldown) == (
         True,
         None,
-        "1d",
+        "7d",
     )
     assert (block.rollout.mode, block.rollout.share, block.rollout.min_pairs) == ("canary", 0.1, 30)
     assert block.approval == ()

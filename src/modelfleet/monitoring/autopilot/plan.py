@@ -45,7 +45,7 @@ class Rules:
     on_drift: bool = True
     on_degradation: bool = True
     schedule: timedelta | None = None
-    cooldown: timedelta = timedelta(days=1)
+    cooldown: timedelta = timedelta(days=7)
     mode: str = "canary"
     share: float = 0.1
     min_pairs: int = 30

@@ -76,7 +76,7 @@ def test_a_retrain_within_the_cooldown_is_held(rules: Rules, action: ActionFacto
 
 
 def test_a_retrain_after_the_cooldown_goes_ahead(rules: Rules, action: ActionFactory) -> None:
-    old = action("retrain", "skipped", ago=timedelta(days=2))
+    old = action("retrain", "skipped", ago=timedelta(days=8))
 
     step = propose(facts(breaches=frozenset({"drift"}), actions=(old,)), rules, NOW)
 
