@@ -20,6 +20,9 @@ short ``headline`` for the CLI and the HTTP status a server answers with::
     │   └── OnlineStoreError     the online feature store failed               (503)
     ├── ArtifactError            the artifact store failed                     (503)
     │   └── ArtifactIntegrityError  bytes on disk do not match their checksum  (409)
+    ├── EncryptionError          sealed bytes cannot be opened                 (503)
+    │   ├── EncryptionKeyMissing    no key in the ring has the id they name
+    │   └── CiphertextRefused       authentication failed: altered, or wrong key  (409)
     ├── TrainingError            a model family could not fit or predict       (422)
     │   └── PackageError         a saved model package is unreadable or invalid
     └── ExecutorError            the worker pool failed                        (503)
@@ -176,3 +179,29 @@ class OnlineStoreError(StoreError):
     """The online feature store (SQLite file, Redis) cannot be reached or failed."""
 
     headline = "online store error"
+
+
+class EncryptionError(ModelfleetError):
+    """Encrypted bytes cannot be opened (the seams re-raise it naming the artifact or log row)."""
+
+    headline = "encrypted data unreadable"
+    http_status = 503
+
+
+class EncryptionKeyMissing(EncryptionError):
+    """The sealed bytes name a key id the configured keyring does not hold (or none is set)."""
+
+    def __init__(self, message: str, key_id: str) -> None:
+        super().__init__(message)
+        self.key_id = key_id
+
+
+class CiphertextRefused(EncryptionError):
+    """Authentication failed: the ciphertext or its header was altered, or the key is wrong."""
+
+    headline = "ciphertext refused"
+    http_status = 409
+
+    def __init__(self, message: str, key_id: str) -> None:
+        super().__init__(message)
+        self.key_id = key_id

@@ -8,21 +8,24 @@ from urllib.parse import unquote, urlsplit
 from modelfleet.artifacts.base import ArtifactStore
 from modelfleet.artifacts.local import LocalArtifactStore
 from modelfleet.artifacts.remote import FsspecArtifactStore
+from modelfleet.crypto import Keyring, process_keyring
 from modelfleet.errors import ArtifactError
 
 
-def open_artifact_store(url: str) -> ArtifactStore:
+def open_artifact_store(url: str, keyring: Keyring | None = None) -> ArtifactStore:
     """Return the store for ``url``: a path or ``file://`` URL, or ``s3://``, ``memory://``, ...
 
     The backend is chosen by URL scheme only, so moving artifacts to an object store is a
     settings change, never a code change. fsspec (and its s3fs/gcsfs plugins) is imported here,
-    at the edge, so the local default needs nothing else.
+    at the edge, so the local default needs nothing else. ``keyring`` (default: the one the
+    process environment sets, see :func:`modelfleet.crypto.process_keyring`) seals new blobs.
     """
+    keyring = keyring if keyring is not None else process_keyring()
     if not url or not url.strip():
         raise ArtifactError("empty artifact store URL: give a folder path or an fsspec URL")
     # No "://" means a plain path, which also keeps Windows drive letters ("C:\\x") local.
     if "://" not in url:
-        return LocalArtifactStore(Path(url))
+        return LocalArtifactStore(Path(url), keyring)
     parts = urlsplit(url)
     if parts.scheme == "file":
         if parts.netloc not in ("", "localhost"):
@@ -30,11 +33,11 @@ def open_artifact_store(url: str) -> ArtifactStore:
                 f"artifact store URL {url!r} names host {parts.netloc!r}; file:// URLs must be "
                 "local (file:///absolute/path)"
             )
-        return LocalArtifactStore(Path(unquote(parts.path)))
-    return _open_fsspec(url, parts.scheme)
+        return LocalArtifactStore(Path(unquote(parts.path)), keyring)
+    return _open_fsspec(url, parts.scheme, keyring)
 
 
-def _open_fsspec(url: str, scheme: str) -> FsspecArtifactStore:
+def _open_fsspec(url: str, scheme: str, keyring: Keyring | None) -> FsspecArtifactStore:
     """Build an fsspec-backed store, turning unknown schemes and missing plugins into errors."""
     import fsspec
     from fsspec.core import url_to_fs
@@ -54,4 +57,4 @@ def _open_fsspec(url: str, scheme: str) -> FsspecArtifactStore:
         fs, root = url_to_fs(url)
     except Exception as exc:  # plugins fail in their own ways (credentials, bad bucket names)
         raise ArtifactError(f"cannot open artifact store {url!r}: {exc}") from exc
-    return FsspecArtifactStore(fs, root)
+    return FsspecArtifactStore(fs, root, keyring)

@@ -26,6 +26,8 @@ from modelfleet.artifacts.base import (
     integrity_error,
     shard_key,
 )
+from modelfleet.artifacts.sealed import intact_sizes, plain_chunks, plain_form, stored_form
+from modelfleet.crypto import Keyring
 from modelfleet.errors import ArtifactError, NotFoundError
 
 # Out of space and out of quota: both mean "free space", whatever the filesystem calls it.
@@ -35,8 +37,10 @@ _DISK_FULL = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
 class LocalArtifactStore:
     """Blobs under ``<root>/<sha[:2]>/<sha>``, written atomically with ``os.replace``."""
 
-    def __init__(self, root: Path | str) -> None:
+    def __init__(self, root: Path | str, keyring: Keyring | None = None) -> None:
         self.root = Path(root).expanduser().resolve()
+        # With a keyring, blobs are written sealed (see artifacts.sealed); reads open either form.
+        self.keyring = keyring
 
     def __repr__(self) -> str:
         return f"LocalArtifactStore({str(self.root)!r})"
@@ -52,11 +56,12 @@ class LocalArtifactStore:
         ref = ArtifactRef(digest=digest, size_bytes=len(data), uri=path.as_uri())
         # A size check is a cheap guard: a truncated copy (a crash from before atomic writes, a
         # full disk) is rewritten instead of being trusted forever. Full re-hashing is get's job.
-        if _size_or_none(path) == len(data):
+        if _size_or_none(path) in intact_sizes(self.keyring, len(data)):
             return ref
+        stored = stored_form(self.keyring, digest, data)
         try:
             make_dirs_durably(path.parent)
-            _write_atomically(path, data)
+            _write_atomically(path, stored)
         except OSError as exc:
             if exc.errno in _DISK_FULL:
                 # The one fault the user fixes outside modelfleet: say so first, not as errno.
@@ -80,6 +85,7 @@ class LocalArtifactStore:
             raise NotFoundError(f"artifact {digest} not found in {self.root}") from exc
         except OSError as exc:
             raise ArtifactError(f"cannot read artifact {digest} at {path}: {exc}") from exc
+        data = plain_form(self.keyring, digest, data, str(path))
         actual = digest_of(data)
         if actual != digest:
             raise integrity_error(digest, actual, str(path))
@@ -90,11 +96,13 @@ class LocalArtifactStore:
         return self.path_for(digest).is_file()
 
     def verify(self, digest: str) -> int:
-        """Re-hash the file of ``digest`` in 1 MiB chunks (flat memory); return its size."""
+        """Re-hash the file of ``digest`` in 1 MiB chunks (flat memory); return its plain size."""
         path = self.path_for(digest)
         try:
             with path.open("rb") as handle:
-                actual, size = digest_of_chunks(iter(lambda: handle.read(CHUNK_BYTES), b""))
+                chunks = iter(lambda: handle.read(CHUNK_BYTES), b"")
+                plain = plain_chunks(self.keyring, digest, chunks, str(path))
+                actual, size = digest_of_chunks(plain)
         except FileNotFoundError as exc:
             raise NotFoundError(f"artifact {digest} not found in {self.root}") from exc
         except OSError as exc:

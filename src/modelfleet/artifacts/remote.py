@@ -20,6 +20,8 @@ from modelfleet.artifacts.base import (
     integrity_error,
     shard_key,
 )
+from modelfleet.artifacts.sealed import intact_sizes, plain_chunks, plain_form, stored_form
+from modelfleet.crypto import Keyring
 from modelfleet.errors import ArtifactError, NotFoundError
 
 # Backends raise their own exception types (botocore, gcsfs, aiohttp, OSError); this boundary
@@ -35,9 +37,11 @@ class FsspecArtifactStore:
     Its contents are shared by every store in the process that uses the same root.
     """
 
-    def __init__(self, fs: Any, root: str) -> None:
+    def __init__(self, fs: Any, root: str, keyring: Keyring | None = None) -> None:
         self.fs = fs
         self.root = root.rstrip("/")
+        # With a keyring, blobs are written sealed (see artifacts.sealed); reads open either form.
+        self.keyring = keyring
 
     def __repr__(self) -> str:
         return f"FsspecArtifactStore({self.fs.unstrip_protocol(self.root)!r})"
@@ -52,9 +56,9 @@ class FsspecArtifactStore:
         key = self.key_for(digest)
         ref = ArtifactRef(digest=digest, size_bytes=len(data), uri=self.fs.unstrip_protocol(key))
         try:
-            if self._size_or_none(key) == len(data):
+            if self._size_or_none(key) in intact_sizes(self.keyring, len(data)):
                 return ref
-            self._write_atomically(key, data)
+            self._write_atomically(key, stored_form(self.keyring, digest, data))
         except _BACKEND_ERRORS as exc:
             raise ArtifactError(
                 f"cannot write artifact {digest} to {ref.uri}: {exc}. "
@@ -75,6 +79,7 @@ class FsspecArtifactStore:
             raise ArtifactError(
                 f"cannot read artifact {digest} from {self.fs.unstrip_protocol(key)}: {exc}"
             ) from exc
+        data = plain_form(self.keyring, digest, data, self.fs.unstrip_protocol(key))
         actual = digest_of(data)
         if actual != digest:
             raise integrity_error(digest, actual, self.fs.unstrip_protocol(key))
@@ -95,11 +100,17 @@ class FsspecArtifactStore:
         key = self.key_for(digest)
         try:
             with self.fs.open(key, "rb") as handle:
-                actual, size = digest_of_chunks(iter(lambda: handle.read(CHUNK_BYTES), b""))
+                chunks = iter(lambda: handle.read(CHUNK_BYTES), b"")
+                location = self.fs.unstrip_protocol(key)
+                actual, size = digest_of_chunks(
+                    plain_chunks(self.keyring, digest, chunks, location)
+                )
         except FileNotFoundError as exc:
             raise NotFoundError(
                 f"artifact {digest} not found in {self.fs.unstrip_protocol(self.root)}"
             ) from exc
+        except ArtifactError:
+            raise  # a blob that cannot be opened, already named (not a backend failure)
         except _BACKEND_ERRORS as exc:
             raise ArtifactError(
                 f"cannot read artifact {digest} from {self.fs.unstrip_protocol(key)}: {exc}"

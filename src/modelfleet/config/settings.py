@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from modelfleet.crypto import keyring_from_env
 from modelfleet.errors import ConfigError
 
 ENV_PREFIX = "MODELFLEET_"
@@ -35,6 +36,10 @@ class Settings:
     executor: str = DEFAULT_EXECUTOR
     # MODELFLEET_SQLITE_SYNCHRONOUS; carried to the store as the SQLite URL's ?synchronous=.
     sqlite_synchronous: str = "full"
+    # MODELFLEET_ENCRYPTION_KEYS / _KEY_FILE, checked here so a bad key fails at the edge with
+    # the setting named; ids only (the current one first), keys never sit in settings. The
+    # stores read the keyring from the process environment (modelfleet.crypto.process_keyring).
+    encryption_key_ids: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], cwd: Path | None = None) -> Settings:
@@ -46,6 +51,7 @@ class Settings:
         workers_text = env.get(f"{ENV_PREFIX}WORKERS", "")
         synchronous = parse_sqlite_synchronous(env.get(f"{ENV_PREFIX}SQLITE_SYNCHRONOUS", ""))
         store_url = env.get(f"{ENV_PREFIX}STORE_URL") or default_store_url(home)
+        keyring = keyring_from_env(env)
         return cls(
             home=home,
             store_url=with_sqlite_synchronous(store_url, synchronous),
@@ -54,6 +60,7 @@ class Settings:
             online_url=env.get(f"{ENV_PREFIX}ONLINE_URL") or default_online_url(home),
             executor=parse_executor(env.get(f"{ENV_PREFIX}EXECUTOR", "")),
             sqlite_synchronous=synchronous,
+            encryption_key_ids=keyring.key_ids if keyring is not None else (),
         )
 
     @classmethod

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Column, Connection, Float, Index, Integer, String, Table, Text, func, select
 
 from modelfleet.store.schema import UTCDateTime, metadata
+from modelfleet.store.sealed_inputs import open_values, seal_rows
 
 predictions = Table(
     "predictions",
@@ -72,6 +73,11 @@ COLUMNS: tuple[str, ...] = (
     "logged_at",
 )
 _TIMES = (COLUMNS.index("ts"), COLUMNS.index("logged_at"))
+_SEALING = {
+    "inputs_at": COLUMNS.index("inputs"),
+    "fleet_at": COLUMNS.index("fleet"),
+    "tenant_at": COLUMNS.index("tenant"),
+}
 
 
 def insert_predictions(connection: Connection, rows: Sequence[PredictionRow]) -> None:
@@ -81,9 +87,12 @@ def insert_predictions(connection: Connection, rows: Sequence[PredictionRow]) ->
 
 def insert_prediction_tuples(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     """Write rows given as tuples in :data:`COLUMNS` order (times aware UTC): one executemany
-    straight to the driver, without per-value type processing (the log's hot path)."""
+    straight to the driver, without per-value type processing (the log's hot path).
+
+    With a keyring set, the inputs column is sealed here, the one write seam of the log."""
     if not rows:
         return
+    rows = seal_rows(rows, **_SEALING)
     dialect = connection.dialect
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = (
@@ -125,7 +134,11 @@ def select_predictions(
     if tenant is not None:
         statement = statement.where(predictions.c.tenant == tenant)
     statement = statement.order_by(predictions.c.id.desc()).limit(limit)
-    return [PredictionRow(**row._mapping) for row in connection.execute(statement)]
+    found = [row._mapping for row in connection.execute(statement)]
+    inputs = open_values([row["inputs"] for row in found], fleet, [row["tenant"] for row in found])
+    return [
+        PredictionRow(**{**row, "inputs": text}) for row, text in zip(found, inputs, strict=True)
+    ]
 
 
 @dataclass(frozen=True, eq=False)
@@ -163,6 +176,7 @@ def select_prediction_columns(
     if not rows:
         return PredictionColumns([], [], [], [], [], [])
     tenant, version, arm, inputs, value, ts = (list(column) for column in zip(*rows, strict=True))
+    inputs = open_values(inputs, fleet, tenant)  # the log's one read seam of inputs
     return PredictionColumns(tenant, version, arm, inputs, value, ts)
 
 
