@@ -26,7 +26,7 @@ from modelfleet.artifacts.base import (
     integrity_error,
     shard_key,
 )
-from modelfleet.artifacts.sealed import intact_sizes, plain_chunks, plain_form, stored_form
+from modelfleet.artifacts.sealed import is_finished_copy, plain_chunks, plain_form, stored_form
 from modelfleet.crypto import Keyring
 from modelfleet.errors import ArtifactError, NotFoundError
 
@@ -56,7 +56,7 @@ class LocalArtifactStore:
         ref = ArtifactRef(digest=digest, size_bytes=len(data), uri=path.as_uri())
         # A size check is a cheap guard: a truncated copy (a crash from before atomic writes, a
         # full disk) is rewritten instead of being trusted forever. Full re-hashing is get's job.
-        if _size_or_none(path) in intact_sizes(self.keyring, len(data)):
+        if is_finished_copy(_size_or_none(path), len(data)):
             return ref
         stored = stored_form(self.keyring, digest, data)
         try:

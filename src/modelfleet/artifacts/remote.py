@@ -20,7 +20,7 @@ from modelfleet.artifacts.base import (
     integrity_error,
     shard_key,
 )
-from modelfleet.artifacts.sealed import intact_sizes, plain_chunks, plain_form, stored_form
+from modelfleet.artifacts.sealed import is_finished_copy, plain_chunks, plain_form, stored_form
 from modelfleet.crypto import Keyring
 from modelfleet.errors import ArtifactError, NotFoundError
 
@@ -56,7 +56,7 @@ class FsspecArtifactStore:
         key = self.key_for(digest)
         ref = ArtifactRef(digest=digest, size_bytes=len(data), uri=self.fs.unstrip_protocol(key))
         try:
-            if self._size_or_none(key) in intact_sizes(self.keyring, len(data)):
+            if is_finished_copy(self._size_or_none(key), len(data)):
                 return ref
             self._write_atomically(key, stored_form(self.keyring, digest, data))
         except _BACKEND_ERRORS as exc:

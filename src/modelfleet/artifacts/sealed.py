@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from modelfleet.crypto import Keyring, open_blob, open_chunks, seal, sealed_size
+from modelfleet.crypto import Keyring, could_be_sealed_copy, open_blob, open_chunks, seal
 from modelfleet.errors import (
     ArtifactError,
     ArtifactIntegrityError,
@@ -24,16 +24,16 @@ def stored_form(keyring: Keyring | None, digest: str, data: bytes) -> bytes:
     return data if keyring is None else seal(keyring, data, digest.encode("ascii"))
 
 
-def intact_sizes(keyring: Keyring | None, plain_size: int) -> frozenset[int]:
-    """Sizes an existing copy may have and still be a finished write of the same blob.
+def is_finished_copy(stored_size: int | None, plain_size: int) -> bool:
+    """Tell whether an existing copy of this size is a finished write of the same blob.
 
-    A plaintext copy and a sealed one both count: a writer never rewrites a blob another
-    configuration wrote (a writer with encryption off never replaces a sealed blob with
-    plaintext), while a truncated copy of either size is still rewritten.
+    A plaintext copy and a sealed one (under any key) both count: a writer never rewrites a
+    blob another configuration wrote (one with encryption off never replaces a sealed blob with
+    plaintext; a rotated keyring never rewrites old blobs), while a truncated copy is rewritten.
     """
-    if keyring is None:
-        return frozenset({plain_size})
-    return frozenset({plain_size, sealed_size(keyring, plain_size)})
+    if stored_size is None:
+        return False
+    return stored_size == plain_size or could_be_sealed_copy(stored_size, plain_size)
 
 
 def plain_form(keyring: Keyring | None, digest: str, raw: bytes, location: str) -> bytes:

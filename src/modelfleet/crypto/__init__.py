@@ -13,6 +13,7 @@ from modelfleet.crypto.keyring import (
     process_keyring,
 )
 from modelfleet.crypto.sealing import (
+    could_be_sealed_copy,
     is_sealed,
     open_blob,
     open_chunks,
@@ -26,6 +27,7 @@ __all__ = [
     "KEYS_ENV",
     "KEY_FILE_ENV",
     "Keyring",
+    "could_be_sealed_copy",
     "is_sealed",
     "keyring_from_env",
     "new_key_line",
