@@ -20,6 +20,7 @@ from modelfleet.cli import (
     doctor,
     features,
     forecast,
+    keys,
     lifecycle,
     models,
     monitor,
@@ -61,6 +62,7 @@ alerts.register(app)
 autopilot.register(app)
 demo.register(app)
 doctor.register(app)
+keys.register(app)
 
 
 def _version(value: bool) -> None:
