@@ -29,13 +29,14 @@ from modelfleet.errors import ConfigError
 KEYS_ENV: Final = "MODELFLEET_ENCRYPTION_KEYS"
 KEY_FILE_ENV: Final = "MODELFLEET_ENCRYPTION_KEY_FILE"
 KEY_BYTES: Final = 32  # AES-256
-KEY_ID_RE: Final = re.compile(r"[A-Za-z0-9._-]{1,32}")
+KEY_ID_MAX: Final = 32
+KEY_ID_RE: Final = re.compile(rf"[A-Za-z0-9._-]{{1,{KEY_ID_MAX}}}")
 # A key file is a secret like an SSH key: one readable by group or others is refused.
 _SHARED_MODE_BITS: Final = stat.S_IRWXG | stat.S_IRWXO
 _MAX_KEY_FILE_BYTES: Final = 64 * 1024
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # no equality: comparing keys is nobody's business
 class Keyring:
     """Named AES-256-GCM keys; ``current`` encrypts, any of them decrypts. Repr shows ids only."""
 
@@ -141,7 +142,9 @@ def _keyring_from_file(path: Path) -> Keyring:
 
 
 # One keyring per distinct setting, built once: the log's write path must not re-read a file.
-_CACHE: dict[tuple[str, str], Keyring | None] = {}
+# A key file's identity includes its mtime and size, so a rotated file is picked up by a
+# running server at its next batch (one stat per call) with no restart.
+_CACHE: dict[tuple[str, str, int, int], Keyring | None] = {}
 
 
 def process_keyring() -> Keyring | None:
@@ -152,7 +155,15 @@ def process_keyring() -> Keyring | None:
     a notebook), and the environment is the one thing all of them inherit. Settings parses the
     same variables at the edge, so a bad key fails there first with the setting named.
     """
-    marker = (os.environ.get(KEYS_ENV, ""), os.environ.get(KEY_FILE_ENV, ""))
+    keys_text, file_text = os.environ.get(KEYS_ENV, ""), os.environ.get(KEY_FILE_ENV, "")
+    mtime = size = 0
+    if file_text.strip():
+        try:
+            info = Path(file_text.strip()).expanduser().stat()
+            mtime, size = info.st_mtime_ns, info.st_size
+        except OSError:
+            pass  # keyring_from_env names the problem
+    marker = (keys_text, file_text, mtime, size)
     if marker not in _CACHE:
         _CACHE[marker] = keyring_from_env(os.environ)
     return _CACHE[marker]

@@ -18,7 +18,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import AEADDecryptionContext, Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from modelfleet.crypto.keyring import KEY_FILE_ENV, KEYS_ENV, Keyring
+from modelfleet.crypto.keyring import KEY_FILE_ENV, KEY_ID_MAX, KEYS_ENV, Keyring
 from modelfleet.errors import CiphertextRefused, EncryptionKeyMissing
 
 # A NUL in the magic: no JSON, zip (skops), LightGBM text or Parquet file starts like this.
@@ -27,7 +27,6 @@ VERSION: Final = 1
 NONCE_BYTES: Final = 12
 TAG_BYTES: Final = 16
 _FIXED: Final = len(MAGIC) + 2  # magic, version, key id length
-MAX_KEY_ID: Final = 32  # as KEY_ID_RE allows
 
 
 def is_sealed(blob: bytes) -> bool:
@@ -48,7 +47,7 @@ def sealed_size(keyring: Keyring, plain_size: int) -> int:
 def could_be_sealed_copy(stored_size: int, plain_size: int) -> bool:
     """Tell whether ``stored_size`` is what sealing ``plain_size`` bytes under any key id gives."""
     overhead = stored_size - plain_size - _FIXED - NONCE_BYTES - TAG_BYTES
-    return 1 <= overhead <= MAX_KEY_ID
+    return 1 <= overhead <= KEY_ID_MAX
 
 
 def seal(keyring: Keyring, data: bytes, context: bytes) -> bytes:

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from modelfleet.config.settings import Settings
-from modelfleet.crypto import KEY_FILE_ENV, KEYS_ENV, keyring_from_env, new_key_line, parse_keyring
+from modelfleet.crypto import (
+    KEY_FILE_ENV,
+    KEYS_ENV,
+    keyring_from_env,
+    new_key_line,
+    parse_keyring,
+    process_keyring,
+)
 from modelfleet.errors import ConfigError
 
 KEY_A = new_key_line("a")
@@ -139,3 +146,38 @@ def test_new_key_lines_are_distinct_and_parse() -> None:
 
     assert _secret(first) != _secret(second)
     assert parse_keyring([first, second], source="test").key_ids == ("k1", "k2")
+
+
+def test_a_directory_as_key_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="is not a regular file"):
+        keyring_from_env({KEY_FILE_ENV: str(tmp_path)})
+
+
+def test_an_oversized_key_file_is_refused(tmp_path: Path) -> None:
+    path = _key_file(tmp_path, "#" * 70_000)
+
+    with pytest.raises(ConfigError, match="a key file is a few lines"):
+        keyring_from_env({KEY_FILE_ENV: str(path)})
+
+
+def test_the_process_keyring_follows_a_rotated_key_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _key_file(tmp_path, KEY_A)
+    monkeypatch.delenv(KEYS_ENV, raising=False)
+    monkeypatch.setenv(KEY_FILE_ENV, str(path))
+    before = process_keyring()
+    path.write_text(f"{KEY_B}\n{KEY_A}\n")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
+
+    after = process_keyring()
+
+    assert before is not None and before.current == "a"
+    assert after is not None and after.key_ids == ("b", "a")
+
+
+def test_the_process_keyring_is_none_without_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(KEYS_ENV, raising=False)
+    monkeypatch.delenv(KEY_FILE_ENV, raising=False)
+
+    assert process_keyring() is None
