@@ -21,6 +21,7 @@ import modelfleet
 from modelfleet.client import Client
 from modelfleet.crypto import KEYS_ENV, new_key_line, sealed_key_id
 from modelfleet.data.demo import generate_demo_data
+from modelfleet.doctor import examine
 from modelfleet.errors import EncryptionKeyMissing
 from modelfleet.monitoring.windows import live_window
 from modelfleet.pipeline.executors import InlineExecutor
@@ -173,3 +174,26 @@ def test_the_log_without_its_keys_names_the_tenant_and_key(
 
     with pytest.raises(EncryptionKeyMissing, match=rf"{encrypted.fleet}/{tenant}.*key 'k2'"):
         encrypted.store.list_predictions(encrypted.fleet, tenant, limit=1)
+
+
+def test_the_doctor_verifies_every_sealed_artifact(encrypted: Encrypted) -> None:
+    settings = encrypted.client.settings
+
+    report = examine(settings.store_url, settings.artifacts_url)
+
+    assert report.ok, [r.to_json() for r in report.results if not r.ok]
+
+
+def test_the_doctor_without_the_keys_names_the_key_and_deletes_nothing(
+    encrypted: Encrypted, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = encrypted.client.settings
+    before = {path: path.read_bytes() for path in _files(encrypted.home / "artifacts")}
+    monkeypatch.delenv(KEYS_ENV)
+
+    report = examine(settings.store_url, settings.artifacts_url)
+
+    problems = [f.problem for r in report.results for f in r.findings]
+    assert not report.ok
+    assert problems and all("key 'k2'" in problem for problem in problems)
+    assert {path: path.read_bytes() for path in _files(encrypted.home / "artifacts")} == before
