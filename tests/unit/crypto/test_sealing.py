@@ -146,3 +146,13 @@ def test_a_batch_seals_each_item_under_its_own_context() -> None:
         b"two",
     ]
     assert all(is_sealed(s) for s in sealed)
+
+
+def test_a_header_renamed_to_another_key_in_the_ring_is_refused() -> None:
+    other = parse_keyring([new_key_line("abc"), new_key_line("xyz")], source="test")
+    blob = seal(other, DATA, CONTEXT)  # sealed under "abc"
+    renamed = blob.replace(b"abc", b"xyz", 1)
+
+    assert sealed_key_id(renamed) == "xyz"
+    with pytest.raises(CiphertextRefused, match="key 'xyz'"):
+        open_blob(other, renamed, CONTEXT)
