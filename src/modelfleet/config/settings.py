@@ -35,6 +35,8 @@ class Settings:
     executor: str = DEFAULT_EXECUTOR
     # MODELFLEET_SQLITE_SYNCHRONOUS; carried to the store as the SQLite URL's ?synchronous=.
     sqlite_synchronous: str = "full"
+    # MODELFLEET_AUTH=on: the servers ask every request for a token and check its grants.
+    auth: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], cwd: Path | None = None) -> Settings:
@@ -54,6 +56,7 @@ class Settings:
             online_url=env.get(f"{ENV_PREFIX}ONLINE_URL") or default_online_url(home),
             executor=parse_executor(env.get(f"{ENV_PREFIX}EXECUTOR", "")),
             sqlite_synchronous=synchronous,
+            auth=parse_auth(env.get(f"{ENV_PREFIX}AUTH", "")),
         )
 
     @classmethod
@@ -131,6 +134,19 @@ def with_sqlite_synchronous(store_url: str, level: str) -> str:
     if level == "full" or not store_url.startswith("sqlite") or "synchronous=" in store_url:
         return store_url
     return f"{store_url}{'&' if '?' in store_url else '?'}synchronous={level}"
+
+
+def parse_auth(text: str) -> bool:
+    """MODELFLEET_AUTH: on (servers need tokens) or off (the default: local mode's trust)."""
+    value = text.strip().lower()
+    if value in ("", "off", "false", "0", "no"):
+        return False
+    if value in ("on", "true", "1", "yes"):
+        return True
+    raise ConfigError(
+        f"{ENV_PREFIX}AUTH={text[:40]!r}: use on (every server request needs a token, checked "
+        "against its grants) or off (the default)"
+    )
 
 
 def parse_executor(text: str) -> str:
