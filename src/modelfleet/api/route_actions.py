@@ -2,7 +2,7 @@
 
 The policy (:class:`~modelfleet.governance.service.RolePolicy`) decides; this table states,
 route by route, which action the route's plane call asks it for, so a test can walk the app's
-route table and prove every route × role × scope answers as the roles say (and fail for a
+route table and prove every route, role and scope answers as the roles say (and fail for a
 route added without an entry here). ``None``: open to anyone (health checks).
 """
 
