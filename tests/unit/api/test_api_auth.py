@@ -231,3 +231,19 @@ def test_a_write_is_recorded_as_the_tokens_principal(secured: Secured) -> None:
 
     assert moved.status_code == 200
     assert history[0]["actor"] == "operator-fleet"
+
+
+def test_the_http_client_sends_its_token_and_reports_a_refusal_as_its_error(
+    secured: Secured,
+) -> None:
+    from modelfleet.client import Client
+    from modelfleet.errors import AuthenticationError, PermissionDeniedError
+
+    viewer = Client.over_http(http=secured.http, token=secured.tokens["viewer/own tenant"])
+
+    assert {v.tenant for v in viewer.search()} == {"s1"}
+    with pytest.raises(PermissionDeniedError, match="may not rollback"):
+        viewer.rollback(f"{FLEET}/s1", "dev")
+    secured.http.headers.pop("Authorization")
+    with pytest.raises(AuthenticationError, match="needs a token"):
+        Client.over_http(http=secured.http, token="").search()
