@@ -38,8 +38,7 @@ def serve(
         bool,
         typer.Option(
             "--insecure",
-            help="Listen on a non-loopback address (the prediction server checks no tokens "
-            "yet: put an authenticating proxy in front).",
+            help="Listen on a non-loopback address with auth off (a proxy authenticates).",
         ),
     ] = False,
 ) -> None:
@@ -56,12 +55,14 @@ def serve(
         raise typer.BadParameter(
             f"{log_level!r} is not a uvicorn log level", param_hint="--log-level"
         )
+    from modelfleet.config.settings import parse_auth
+
     check_exposure(
         host,
-        protected=False,
+        protected=parse_auth(os.environ.get("MODELFLEET_AUTH", "")),
         insecure=insecure,
         what="prediction server",
-        how="The prediction server does not check tokens yet; bind 127.0.0.1 behind a proxy",
+        how="Turn auth on (MODELFLEET_AUTH=on, tokens from `modelfleet auth token`)",
     )
     cli = state(ctx)
     if cli.server_url() is not None:
