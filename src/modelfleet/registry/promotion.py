@@ -306,6 +306,7 @@ def _judge(
         aliases=candidate.aliases,
         comparison=comparison,
         approved_by=facts.approved_by,
+        registered_by=candidate.created_by,
     )
 
 
