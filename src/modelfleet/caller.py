@@ -32,6 +32,11 @@ Action: TypeAlias = Literal[
     "archive",
     "delete",
     "set_traffic",
+    "read",
+    "predict",
+    "feedback",
+    "autopilot",
+    "manage_auth",
 ]
 Via: TypeAlias = Literal["local", "http", "pipeline"]
 

@@ -12,6 +12,8 @@ short ``headline`` for the CLI and the HTTP status a server answers with::
     │   └── DataValidationError  a tenant's data fails its checks
     ├── UsageError               a request's arguments are malformed           (422)
     │   └── InputError           records to score do not fit the model's inputs
+    ├── AuthenticationError      no valid token: missing, expired, revoked     (401)
+    ├── PermissionDeniedError    the caller's grants do not allow it           (403)
     ├── NotFoundError            a run, model or artifact does not exist       (404)
     ├── ConflictError            the request conflicts with the current state  (409)
     │   └── PromotionError       a run cannot be registered or promoted as asked
@@ -101,6 +103,21 @@ class InputError(UsageError):
     ) -> None:
         super().__init__(message)
         self.fields = fields
+
+
+class AuthenticationError(ModelfleetError):
+    """A request needs a valid token and has none: missing, malformed, unknown, expired or
+    revoked."""
+
+    headline = "authentication required"
+    http_status = 401
+
+
+class PermissionDeniedError(ModelfleetError):
+    """The caller is known but its grants do not allow this action on this scope."""
+
+    headline = "permission denied"
+    http_status = 403
 
 
 class NotFoundError(ModelfleetError):

@@ -4,9 +4,10 @@ The stores open on first use (so building the app costs nothing and a store that
 answers 503 per request instead of stopping the server) and are shared between requests;
 SQLAlchemy's connection pool makes that safe across FastAPI's worker threads.
 
-Each request gets the plane *as its caller*, which the server derives itself: with no
-authentication yet, every request acts as the account the server runs as. A request body never
-names its actor. Promotion policies, and the tenants and lateness setting feedback needs, come
+Each request gets the plane *as its caller*, which the server derives itself: with auth on
+(``MODELFLEET_AUTH=on``) the principal of its bearer token, whose grants every read and write
+is checked against; with auth off, the account the server runs as. A request body never names
+its actor. Promotion policies, and the tenants and lateness setting feedback needs, come
 from the fleet specs the server is started with (``modelfleet server --spec fleet.yaml``); a
 request never carries a policy or a spec path.
 """
@@ -50,11 +51,29 @@ class ControlPlane:
         self.settings = settings
         self.specs = dict(specs)
         self.server_caller = Caller(server_user, via="http")
-        self.local = LocalPlane(settings, self.server_caller)
+        self.local: LocalPlane
+        if settings.auth:
+            from modelfleet.client.guarded import GuardedPlane
+            from modelfleet.governance.service import RolePolicy
+
+            self.local = GuardedPlane.with_policy(settings, self.server_caller, RolePolicy)
+        else:
+            self.local = LocalPlane(settings, self.server_caller)
 
     def caller(self, request: Request) -> Caller:
-        """Who ``request`` acts as: derived by the server, never read from the request."""
-        return self.server_caller
+        """Who ``request`` acts as: derived by the server, never read from the request.
+
+        With auth on, the identity its bearer token proves (401 without a valid one); with auth
+        off, the account the server runs as.
+        """
+        if not self.settings.auth:
+            return self.server_caller
+        from modelfleet.governance.service import Authority
+
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        given = token.strip() if scheme.lower() == "bearer" else ""
+        return Authority(self.local.metadata_store()).authenticate(given or None)
 
     def plane(self, request: Request) -> LocalPlane:
         """The plane acting as the request's caller."""

@@ -28,6 +28,8 @@ def error_answer(description: str) -> dict[str, Any]:
 
 
 APP_ERRORS: Final[ResponseTable] = {
+    401: error_answer("with auth on: no valid token (missing, malformed, expired or revoked)"),
+    403: error_answer("with auth on: the token's grants do not allow this action here"),
     413: error_answer("the request body is too large or nested too deeply"),
     414: error_answer("the URL or its query string is too long, or has too many parameters"),
     422: error_answer("the request does not fit its schema; one entry per offending field"),

@@ -15,6 +15,7 @@ import typer
 
 from modelfleet.cli import (
     alerts,
+    auth,
     autopilot,
     demo,
     doctor,
@@ -60,6 +61,7 @@ traffic.register(app)
 monitor.register(app)
 alerts.register(app)
 autopilot.register(app)
+auth.register(app)
 demo.register(app)
 doctor.register(app)
 keys.register(app)

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from modelfleet.cli.context import fail, state
+from modelfleet.cli.exposure import check_exposure
 
 
 def register(app: typer.Typer) -> None:
@@ -33,6 +34,13 @@ def serve(
         int, typer.Option(min=1, max=64, help="Server processes (each has its own model cache).")
     ] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    insecure: Annotated[
+        bool,
+        typer.Option(
+            "--insecure",
+            help="Listen on a non-loopback address with auth off (a proxy authenticates).",
+        ),
+    ] = False,
 ) -> None:
     """Serve every tenant's model of an environment: POST /v1/fleets/F/tenants/T/predict."""
     import uvicorn
@@ -47,6 +55,15 @@ def serve(
         raise typer.BadParameter(
             f"{log_level!r} is not a uvicorn log level", param_hint="--log-level"
         )
+    from modelfleet.config.settings import parse_auth
+
+    check_exposure(
+        host,
+        protected=parse_auth(os.environ.get("MODELFLEET_AUTH", "")),
+        insecure=insecure,
+        what="prediction server",
+        how="Turn auth on (MODELFLEET_AUTH=on, tokens from `modelfleet auth token`)",
+    )
     cli = state(ctx)
     if cli.server_url() is not None:
         raise typer.BadParameter(

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from modelfleet.cli.context import state
+from modelfleet.cli.exposure import check_exposure
 
 
 def register(app: typer.Typer) -> None:
@@ -33,8 +34,18 @@ def server(
         ),
     ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    insecure: Annotated[
+        bool,
+        typer.Option(
+            "--insecure",
+            help="Listen on a non-loopback address with auth off (a proxy authenticates).",
+        ),
+    ] = False,
 ) -> None:
-    """Serve runs and the model registry over HTTP (OpenAPI docs at /docs)."""
+    """Serve runs and the model registry over HTTP (OpenAPI docs at /docs).
+
+    With MODELFLEET_AUTH=on every request needs a bearer token (`modelfleet auth token`) and
+    is checked against its grants; with auth off it binds loopback only unless --insecure."""
     import uvicorn
 
     from modelfleet.api.app import create_app
@@ -54,6 +65,13 @@ def server(
     if cli.home is not None:
         env["MODELFLEET_HOME"] = str(cli.home)
     settings = Settings.from_env(env).with_overrides(store_url=cli.store_url)
+    check_exposure(
+        host,
+        protected=settings.auth,
+        insecure=insecure,
+        what="control plane",
+        how="Turn auth on (MODELFLEET_AUTH=on, tokens from `modelfleet auth token`)",
+    )
     app = create_app(settings, tuple(spec or ()))
     typer.echo(f"modelfleet control plane on http://{host}:{port} (docs: /docs)", err=True)
     uvicorn.run(app, host=host, port=port, log_level=log_level)

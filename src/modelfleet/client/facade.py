@@ -85,13 +85,19 @@ class Client(ScoringVerbs, MonitoringVerbs, AutopilotVerbs):
         http: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         timeout: float | None = None,
+        token: str | None = None,
     ) -> Client:
-        """A client over a control-plane server (``transport=`` e.g. httpx.MockTransport)."""
+        """A client over a control-plane server (``transport=`` e.g. httpx.MockTransport);
+        ``token`` (default: ``MODELFLEET_TOKEN``) for a server with auth on."""
         from modelfleet.client.http import DEFAULT_TIMEOUT_SECONDS, HttpPlane
 
         return cls(
             HttpPlane(
-                url, http=http, transport=transport, timeout=timeout or DEFAULT_TIMEOUT_SECONDS
+                url,
+                http=http,
+                transport=transport,
+                timeout=timeout or DEFAULT_TIMEOUT_SECONDS,
+                token=token if token is not None else os.environ.get("MODELFLEET_TOKEN"),
             )
         )
 

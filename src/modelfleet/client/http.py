@@ -62,6 +62,7 @@ class HttpPlane:
         http: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        token: str | None = None,
     ) -> None:
         if http is None:
             if not url or not url.startswith(("http://", "https://")):
@@ -70,6 +71,8 @@ class HttpPlane:
             self._owns_http = True
         else:
             self._owns_http = False
+        if token:  # a server with auth on: every request carries it (never logged)
+            http.headers["Authorization"] = f"Bearer {token.strip()}"
         self._http = http
         self.url = str(http.base_url).rstrip("/")
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
-from modelfleet.caller import Action, Caller, local_caller
+from modelfleet.caller import ALLOW_ALL, Action, Caller, Policy, local_caller
 from modelfleet.client.plane import PlaneInfo
 from modelfleet.config.settings import Settings
 from modelfleet.config.spec import FleetSpec
@@ -64,8 +64,15 @@ def _says_where(
 class _Stores:
     """The tracker and registry of one home, opened on first use and shared by its planes."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        policy_of: Callable[[MetadataStore], Policy] | None = None,
+    ) -> None:
         self.settings = settings
+        # With a policy (a server with auth on), it is built on the store at first use.
+        self._policy_of = policy_of
+        self._policy: Policy | None = None
         # Known before anything opens the store (which creates an empty SQLite file).
         self.was_empty = _sqlite_missing(settings.store_url)
         self._lock = threading.Lock()
@@ -81,13 +88,27 @@ class _Stores:
                 self._tracker = Tracker.open(self.settings.store_url)
             return self._tracker
 
+    @property
+    def policy(self) -> Policy | None:
+        """The policy every read and write asks (None: local mode, everything allowed)."""
+        if self._policy_of is None:
+            return None
+        store = self.tracker().store
+        with self._lock:
+            if self._policy is None:
+                self._policy = self._policy_of(store)
+            return self._policy
+
     def registry(self) -> Registry:
+        policy = self.policy
         tracker = self.tracker()
         with self._lock:
             if self._registry is None:
                 from modelfleet.registry.service import Registry
 
-                self._registry = Registry(tracker.store, self.settings.artifacts_url)
+                self._registry = Registry(
+                    tracker.store, self.settings.artifacts_url, policy=policy or ALLOW_ALL
+                )
             return self._registry
 
     def where(self) -> str:
@@ -132,7 +153,7 @@ class LocalPlane:
 
     def as_caller(self, caller: Caller) -> LocalPlane:
         """The same stores, writing as ``caller`` (the control plane makes one per request)."""
-        return LocalPlane(self.settings, caller, say_where=self.say_where, _stores=self._stores)
+        return type(self)(self.settings, caller, say_where=self.say_where, _stores=self._stores)
 
     @property
     def _tracker(self) -> Tracker:

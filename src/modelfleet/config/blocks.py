@@ -326,6 +326,10 @@ class StepSpec(Strict):
         "scored on the same holdout",
     )
     approval: bool = Field(default=False, description="needs `modelfleet approve` first")
+    four_eyes: bool = Field(
+        default=False,
+        description="with approval: an approval by whoever registered the version does not count",
+    )
 
 
 class PromotionSpec(Strict):

@@ -40,6 +40,8 @@ class Settings:
     # the setting named; ids only (the current one first), keys never sit in settings. The
     # stores read the keyring from the process environment (modelfleet.crypto.process_keyring).
     encryption_key_ids: tuple[str, ...] = ()
+    # MODELFLEET_AUTH=on: the servers ask every request for a token and check its grants.
+    auth: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], cwd: Path | None = None) -> Settings:
@@ -61,6 +63,7 @@ class Settings:
             executor=parse_executor(env.get(f"{ENV_PREFIX}EXECUTOR", "")),
             sqlite_synchronous=synchronous,
             encryption_key_ids=keyring.key_ids if keyring is not None else (),
+            auth=parse_auth(env.get(f"{ENV_PREFIX}AUTH", "")),
         )
 
     @classmethod
@@ -138,6 +141,19 @@ def with_sqlite_synchronous(store_url: str, level: str) -> str:
     if level == "full" or not store_url.startswith("sqlite") or "synchronous=" in store_url:
         return store_url
     return f"{store_url}{'&' if '?' in store_url else '?'}synchronous={level}"
+
+
+def parse_auth(text: str) -> bool:
+    """MODELFLEET_AUTH: on (servers need tokens) or off (the default: local mode's trust)."""
+    value = text.strip().lower()
+    if value in ("", "off", "false", "0", "no"):
+        return False
+    if value in ("on", "true", "1", "yes"):
+        return True
+    raise ConfigError(
+        f"{ENV_PREFIX}AUTH={text[:40]!r}: use on (every server request needs a token, checked "
+        "against its grants) or off (the default)"
+    )
 
 
 def parse_executor(text: str) -> str:

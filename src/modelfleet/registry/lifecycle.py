@@ -48,12 +48,17 @@ def approve(
         row = version_row(w.tx, model, version)
         if row.status == "archived":
             raise ConflictError(f"{model}:{version} is archived; approve another version")
-        if w.tx.approval(model, row.id, environment) is not None:
+        held = w.tx.approval(model, row.id, environment)
+        # Approving again is a no-op, unless the approval held is the registrant's own and
+        # another person approves now: under a four-eyes rule only theirs can count.
+        by_registrant = held is not None and held.actor == row.created_by
+        if held is not None and not (by_registrant and w.actor != held.actor):
             given = w.tx.events(model=model, alias=environment, kinds=("approved",))
             first = [event for event in given if event.to_version == str(version)][-1:]
             if first:
                 return to_event(first[0])
-        w.tx.add_approval(ApprovalRow(model, row.id, environment, w.actor, w.at, reason))
+        approval = ApprovalRow(model, row.id, environment, w.actor, w.at, reason)
+        w.tx.add_approval(approval, replace=held is not None)
         event = w.event(model, "approved", reason, alias=environment, to_version=str(version))
         return to_event(event)
 

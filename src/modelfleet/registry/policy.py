@@ -26,6 +26,7 @@ class StepRule:
     min_improvement: float | None = None
     max_regression: float | None = None
     approval: bool = False
+    four_eyes: bool = False  # the registrant's own approval does not count
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,9 @@ class PromotionPolicy:
             order=promotion.order or tuple(spec.environments),
             allow_skip=promotion.allow_skip,
             steps={
-                name: StepRule(step.min_improvement, step.max_regression, step.approval)
+                name: StepRule(
+                    step.min_improvement, step.max_regression, step.approval, step.four_eyes
+                )
                 for name, step in promotion.steps.items()
             },
             metric=spec.gate_metric,
@@ -167,6 +170,7 @@ def decide(
     aliases: Collection[str],
     comparison: Comparison | None,
     approved_by: str | None,
+    registered_by: str | None = None,
 ) -> Decision:
     """The verdict for moving ``version`` into ``environment`` under ``policy``."""
     head = f"{version} -> {environment}"
@@ -188,6 +192,18 @@ def decide(
     if failed:
         return Decision(False, f"{head} refused: " + "; ".join(failed))
     evidence = "; ".join(sentence for _, sentence in checks) or "no gates for this step"
+    if (
+        rule.approval
+        and rule.four_eyes
+        and approved_by is not None
+        and approved_by == registered_by
+    ):
+        return Decision(
+            False,
+            f"{head} waits for approval by someone other than {approved_by}, who registered "
+            f"it (four eyes; gates passed: {evidence})",
+            pending_approval=True,
+        )
     if rule.approval and approved_by is None:
         return Decision(
             False,

@@ -71,6 +71,8 @@ def promote(
 ) -> PromotionOutcome:
     """Move ``version`` (default: the previous environment's) into ``environment`` if allowed."""
     policy.position(environment)
+    # Asked before anything is read: a refusal must not depend on what exists.
+    backend.policy.check(caller, "promote", [model])
     for attempt in range(ATTEMPTS):
         if attempt:  # a jittered pause, so two busy writers stop colliding in step
             time.sleep(random.uniform(0, 0.002 * attempt))
@@ -119,6 +121,7 @@ def promote_fleet(
 ) -> PromotionBatch:
     """Promote every model of ``fleet``; one outcome per model, one batch id on all events."""
     policy.position(environment)
+    backend.policy.check(caller, "promote", [f"{fleet}/*"])  # before its models are listed
     with backend.store.registry(f"list the models of fleet {fleet}") as tx:
         names = tx.model_names(fleet)
     if not names:
@@ -303,6 +306,7 @@ def _judge(
         aliases=candidate.aliases,
         comparison=comparison,
         approved_by=facts.approved_by,
+        registered_by=candidate.created_by,
     )
 
 

@@ -38,6 +38,7 @@ from modelfleet.scoring import Scorer, ScoringLimits
 from modelfleet.scoring.log import PredictionLog
 from modelfleet.scoring.overrides import TrafficOverrides
 from modelfleet.serving.answers import input_error
+from modelfleet.serving.gate import Gate
 from modelfleet.serving.metrics import ServerMetrics
 from modelfleet.serving.request_log import RequestLog
 from modelfleet.serving.routes import Serving, scoring_router
@@ -88,6 +89,7 @@ def create_app(
         specs=by_fleet,
         online=online,
         overrides=TrafficOverrides(store, scorer.watch),
+        gate=Gate(store) if settings.auth else None,
     )
 
     @asynccontextmanager

@@ -30,6 +30,7 @@ from modelfleet.scoring.overrides import TrafficOverrides
 from modelfleet.scoring.routed import ScoreWith, score_routed
 from modelfleet.serving.answers import answer_json
 from modelfleet.serving.bodies import parse_body, request_body_doc
+from modelfleet.serving.gate import Gate
 from modelfleet.serving.metrics import ServerMetrics
 from modelfleet.serving.request_log import request_id_of
 from modelfleet.wire.scoring import ForecastIn, PredictIn, PredictOut
@@ -50,6 +51,8 @@ RoutingKey = Annotated[
 Explain = Annotated[bool, Query(description="add per-feature contributions to each prediction")]
 CHAMPION_ONLY = RoutingSpec()
 SCORING_ERRORS: ResponseTable = {
+    401: error_answer("with auth on: no valid token (missing, malformed, expired or revoked)"),
+    403: error_answer("with auth on: the token may not score this tenant"),
     404: error_answer(
         "no model of this tenant in the environment, an unknown fleet, or no history"
     ),
@@ -70,6 +73,12 @@ class Serving:
     specs: Mapping[str, FleetSpec]
     online: OnlineStore | None
     overrides: TrafficOverrides | None = None
+    gate: Gate | None = None  # with auth on: who may score which tenant
+
+    def admit(self, request: Request, fleet: str, tenant: str) -> None:
+        """401/403 unless the request's token may score ``fleet/tenant`` (auth off: pass)."""
+        if self.gate is not None:
+            self.gate.admit(request.headers.get("authorization"), fleet, tenant)
 
     def routing_of(self, fleet: str, tenant: str) -> RoutingSpec:
         """The tenant's run-time routing if one is set, else its fleet's spec's."""
@@ -176,6 +185,7 @@ def scoring_router(serving: Serving) -> APIRouter:
         explain: Explain = False,
     ) -> Response:
         """Score records with the tenant's model of this server's environment."""
+        serving.admit(request, fleet, tenant)
         serving.check_fleet(fleet)
         body = parse_body(await request.body(), PredictIn)
         rid = request_id_of(request.scope) or request_id or uuid.uuid4().hex
@@ -212,6 +222,7 @@ def scoring_router(serving: Serving) -> APIRouter:
         explain: Explain = False,
     ) -> Response:
         """Forecast dates (or the next ``horizon`` periods) from the tenant's stored history."""
+        serving.admit(request, fleet, tenant)
         serving.check_fleet(fleet)
         body = parse_body(await request.body(), ForecastIn)
         spec = serving.specs.get(fleet)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 from modelfleet.errors import NotFoundError
 from modelfleet.store import fleet_runs, runs, tenants
+from modelfleet.store.auth_tables import AuthTables
 from modelfleet.store.autopilot_tables import AutopilotTables
 from modelfleet.store.engine import build_engines
 from modelfleet.store.migrate import current_revision, ensure_schema
@@ -78,7 +79,7 @@ def _collect_missing_statistics(read_engine: Engine, write_engine: Engine) -> No
         return
 
 
-class MetadataStore(MonitoringTables, AutopilotTables):
+class MetadataStore(MonitoringTables, AutopilotTables, AuthTables):
     """Runs, fleet runs, tenants and the model registry in one SQL database."""
 
     def __init__(self, store_url: StoreURL, read_engine: Engine, write_engine: Engine) -> None:

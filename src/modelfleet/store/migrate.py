@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, inspect, text
 from modelfleet.errors import StoreError
 
 # The newest revision in migrations/versions; a test checks it matches Alembic's head.
-HEAD_REVISION: Final = "0010"
+HEAD_REVISION: Final = "0011"
 MIGRATIONS_DIR: Final = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE: Final = "alembic_version"
 

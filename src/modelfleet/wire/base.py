@@ -9,9 +9,11 @@ from typing import Annotated, Any, ClassVar, Generic, Self, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from modelfleet.errors import (
+    AuthenticationError,
     ConflictError,
     ModelfleetError,
     NotFoundError,
+    PermissionDeniedError,
     StoreError,
     UsageError,
 )
@@ -111,6 +113,8 @@ def error_class(status: int, headline: str) -> type[ModelfleetError]:
         if cls.http_status == status and cls.headline == headline:
             return cls
     by_status: dict[int, type[ModelfleetError]] = {
+        401: AuthenticationError,
+        403: PermissionDeniedError,
         404: NotFoundError,
         409: ConflictError,
         422: UsageError,

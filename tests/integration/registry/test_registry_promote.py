@@ -234,3 +234,31 @@ def test_fleet_promotion_reports_every_tenant_under_one_batch(registry: Registry
 def test_fleet_promotion_of_an_unknown_fleet_is_not_found(registry: Registry) -> None:
     with pytest.raises(NotFoundError, match="no registered models"):
         registry.promote_fleet("demand", "dev", policy=OPEN, caller="ci")
+
+
+def test_under_four_eyes_the_registrants_own_approval_does_not_count(
+    registry: Registry, add: Add
+) -> None:
+    add("s1")  # registered by "trainer"
+    rules = policy(dev=StepRule(approval=True, four_eyes=True))
+
+    registry.approve("demand/s1", "1.0.0", "dev", caller="trainer")
+    own = promote(registry, "dev", rules)
+    registry.approve("demand/s1", "1.0.0", "dev", caller="boss")
+    other = promote(registry, "dev", rules)
+
+    assert (own.moved, own.pending_approval) == (False, True)
+    assert "someone other than trainer" in own.reason
+    assert other.moved and "approved by boss" in other.reason
+
+
+def test_under_four_eyes_a_later_registrant_approval_does_not_replace_anothers(
+    registry: Registry, add: Add
+) -> None:
+    add("s1")
+    rules = policy(dev=StepRule(approval=True, four_eyes=True))
+
+    registry.approve("demand/s1", "1.0.0", "dev", caller="boss")
+    registry.approve("demand/s1", "1.0.0", "dev", caller="trainer")
+
+    assert promote(registry, "dev", rules).moved

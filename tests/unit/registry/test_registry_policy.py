@@ -146,3 +146,22 @@ def test_steps_must_name_environments_of_the_order() -> None:
 def test_the_gate_metric_must_be_a_known_metric() -> None:
     with pytest.raises(PromotionError, match="'wmap' is unknown"):
         PromotionPolicy(("dev",), metric="wmap")
+
+
+def test_four_eyes_refuses_an_approval_by_the_registrant() -> None:
+    rules = policy(prod=StepRule(min_improvement=0.0, approval=True, four_eyes=True))
+
+    own = decide(
+        rules,
+        "prod",
+        version=V,
+        metrics={"wmape": 0.2},
+        baseline_metrics={"wmape": 0.3},
+        aliases=("staging",),
+        comparison=None,
+        approved_by="alice",
+        registered_by="alice",
+    )
+
+    assert (own.moved, own.pending_approval) == (False, True)
+    assert "someone other than alice" in own.reason

@@ -310,8 +310,18 @@ class RegistryTx:
         ).first()
         return None if row is None else ApprovalRow(**row._mapping)
 
-    def add_approval(self, row: ApprovalRow) -> None:
-        """Record an approval."""
+    def add_approval(self, row: ApprovalRow, *, replace: bool = False) -> None:
+        """Record an approval (``replace``: instead of the one already there)."""
+        if replace:
+            from modelfleet.store.registry.schema import approvals
+
+            self._connection.execute(
+                approvals.delete().where(
+                    (approvals.c.model == row.model)
+                    & (approvals.c.version_id == row.version_id)
+                    & (approvals.c.environment == row.environment)
+                )
+            )
         values = {
             "model": row.model,
             "version_id": row.version_id,

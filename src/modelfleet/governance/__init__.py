@@ -1,0 +1,1 @@
+"""Governance: who may do what to which fleet or tenant (identities, tokens, roles, scopes)."""
