@@ -51,6 +51,7 @@ from modelfleet.config.feature_blocks import (
     RollingWindowSpec,
 )
 from modelfleet.config.monitoring_blocks import MonitoringSpec
+from modelfleet.config.pii_blocks import PiiSpec, check_pii
 from modelfleet.config.serving_blocks import ServingSpec
 from modelfleet.config.spec_errors import format_errors, repeated
 from modelfleet.config.yaml_reader import read_yaml
@@ -132,6 +133,7 @@ class FleetSpec(Strict):
     promotion: PromotionSpec = PromotionSpec()
     serving: ServingSpec = ServingSpec()
     monitoring: MonitoringSpec = MonitoringSpec()
+    pii: PiiSpec = PiiSpec()
     feature_views: tuple[FeatureViewSpec, ...] = ()
     on_demand_features: tuple[OnDemandFeatureSpec, ...] = ()
     environment: str | None = Field(default=None, description="set by the loader")
@@ -182,6 +184,14 @@ class FleetSpec(Strict):
                 )
         self._check_promotion()
         self._check_feature_views()
+        joins = [c for s in self.sources for c in s.join_on or ()]
+        check_pii(
+            self.pii,
+            tenant_key=schema.tenant_key,
+            columns=schema.columns,
+            covariates=self.features.covariates,
+            join_on=joins,
+        )
         for tenant, override in self.tenants.overrides.items():
             extra = sorted(set(override or {}) - OVERRIDABLE - {"key"})
             if extra:

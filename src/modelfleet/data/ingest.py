@@ -28,6 +28,7 @@ from modelfleet.data.frequency import (
 from modelfleet.data.joins import JoinPart, join_keys_of, join_source, no_join_key
 from modelfleet.data.mapping import MappedSource, map_source
 from modelfleet.data.observations import assemble
+from modelfleet.data.pii import Scrubber
 from modelfleet.data.plan import SourcePlan, plan_sources, required_columns, source_keys
 from modelfleet.data.sources import RawSource, describe_source, read_source, source_identity
 from modelfleet.data.summary import duplicate_summary
@@ -43,6 +44,7 @@ class _Reader:
     def __init__(self, spec: FleetSpec) -> None:
         self._spec = spec
         self._cache: dict[tuple[str, ...], RawSource | SourceError] = {}
+        self._scrubber = Scrubber.for_spec(spec)  # a bad key file fails the load up front
 
     def read(self, source: SourceSpec) -> RawSource:
         identity = source_identity(self._spec, source)
@@ -50,12 +52,19 @@ class _Reader:
             try:
                 self._cache[identity] = read_source(self._spec, source)
             except SourceError as exc:
-                self._cache[identity] = exc
+                label = describe_source(self._spec, source)
+                self._cache[identity] = self._scrubber.read_error(label, exc)
         cached = self._cache[identity]
         if isinstance(cached, SourceError):
             raise SourceError(cached.message)
-        # Same file under another source name: cite it under this source's name.
-        return replace(cached, name=source.name, label=describe_source(self._spec, source))
+        # Same file under another source name: cite it under this source's name. Personal
+        # data is scrubbed before anything else sees the rows (mapping, findings, storage).
+        return replace(
+            cached,
+            name=source.name,
+            label=describe_source(self._spec, source),
+            table=self._scrubber.table(cached.table, source),
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,6 +146,7 @@ def load_fleet_data(spec: FleetSpec, *, now: datetime | None = None) -> FleetDat
     conversion, bad_cells = _conversion_findings(plan, shared, own, present)
     findings.extend(conversion)
 
+    scrubber = Scrubber(spec.pii.columns)  # the policies only: the rows were scrubbed as read
     steps = tenant_steps(table, schema.timestamp)
     trusted = {t: s for t, s in steps.items() if t not in failed}
     frequency = infer_frequency(trusted, schema.frequency)
@@ -146,7 +156,7 @@ def load_fleet_data(spec: FleetSpec, *, now: datetime | None = None) -> FleetDat
             validate(
                 _only(table, group),
                 schema=schema,
-                checks=checks,
+                checks=scrubber.nullable(checks),
                 validation=validation,
                 now=moment,
                 bad_cells=bad_cells,

@@ -27,6 +27,7 @@ from modelfleet.scoring import Prediction, Scorer
 from modelfleet.scoring.forecaster import forecast
 from modelfleet.scoring.log import PredictionLog
 from modelfleet.scoring.overrides import TrafficOverrides
+from modelfleet.scoring.pii import scrub_records
 from modelfleet.scoring.routed import ScoreWith, score_routed
 from modelfleet.serving.answers import answer_json
 from modelfleet.serving.bodies import parse_body, request_body_doc
@@ -189,20 +190,21 @@ def scoring_router(serving: Serving) -> APIRouter:
         serving.check_fleet(fleet)
         body = parse_body(await request.body(), PredictIn)
         rid = request_id_of(request.scope) or request_id or uuid.uuid4().hex
+        records = scrub_records(serving.specs.get(fleet), body.records)  # before score and log
 
         def score(alias: str | None, arm: str, why: bool) -> Prediction:
             return serving.scorer.predict(
                 fleet,
                 tenant,
                 serving.environment,
-                body.records,
+                records,
                 rid,
                 explain=why,
                 alias=alias,
                 arm=arm,
             )
 
-        job = (fleet, tenant, score, body.records, rid, routing_key, explain, background)
+        job = (fleet, tenant, score, records, rid, routing_key, explain, background)
         if explain or not serving.warm(fleet, tenant):
             return await run_in_threadpool(serving.handle, *job)
         return serving.handle(*job)
@@ -233,7 +235,7 @@ def scoring_router(serving: Serving) -> APIRouter:
             )
         online = serving.online
         rid = request_id_of(request.scope) or request_id or uuid.uuid4().hex
-        records = list(body.records or ())
+        records = scrub_records(spec, body.records or ())  # before score and log
 
         def score(alias: str | None, arm: str, why: bool) -> Prediction:
             return forecast(
