@@ -69,7 +69,8 @@ def test_every_write_asks_the_policy_with_its_caller_action_and_model(
         for action in (
             "register",
             "update_metadata",
-            "promote",
+            "promote",  # asked first, before anything is read (a refusal reveals nothing)
+            "promote",  # and again by the write itself
             "approve",
             "set_alias",
             "remove_alias",
