@@ -116,10 +116,6 @@ class GuardedPlane(LocalPlane):
             lambda: super(GuardedPlane, self).history(model, limit), f"model {model!r}"
         )
 
-    def card(self, ref: str, fmt: str, spec: FleetSpec | None) -> str:
-        """The card of a version the caller may read (resolve checks it)."""
-        return super().card(ref, fmt, spec)
-
     def traffic(self, model: str, environment: str) -> TrafficSetting | None:
         """The run-time routing of a model the caller may read."""
         self._require(model)
